@@ -1,0 +1,66 @@
+# Haven's front door. `make help` lists the targets.
+
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/havenschools/haven/internal/app.version=$(VERSION)
+TESTDB    ?= .data/testpg
+# Browser tests (one Chromium per package) run without the race detector;
+# everything else runs with it.
+BROWSER_PKGS = ./internal/e2e/...
+# With HAVEN_TEST_DATABASE_URL set, tests use that server; otherwise one
+# private PostgreSQL is started for the whole run (in $(TESTDB), not make run's folder).
+WITHPG    = $(if $(HAVEN_TEST_DATABASE_URL),,$(GO) run ./cmd/withpg -dir $(TESTDB) --)
+SASS      = node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps web/static/scss/haven.scss web/static/css/haven.css
+
+.DEFAULT_GOAL := help
+.PHONY: help run build test test-go lint check generate css migrate migration clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: ## run Haven on the embedded default database (prints the URL and demo logins)
+	$(GO) run ./cmd/haven serve
+
+build: ## build a static, versioned binary in bin/haven (everything embedded)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/haven ./cmd/haven
+
+test: node_modules ## run every test (real Postgres, mailpit and Chromium)
+	$(WITHPG) $(MAKE) --no-print-directory test-go
+
+test-go: ## run the tests against HAVEN_TEST_DATABASE_URL (make test sets it up)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /internal/e2e)
+	$(GO) test -count=1 $(BROWSER_PKGS)
+
+lint: ## gofmt, go vet, staticcheck, unsafe-template check
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@! git grep -nE 'templ\.(Raw|SafeURL|JSExpression|SafeCSS|JSUnsafeFuncCall)\b|@templ\.Raw' -- '*.templ' '*.go' ':!*_templ.go' ':!Makefile' \
+		|| (echo "unescaped-HTML helpers are not allowed in templates"; exit 1)
+
+generate: ## regenerate templ code and compile the CSS
+	$(GO) tool templ generate -log-level warn
+	$(MAKE) --no-print-directory css
+
+css: node_modules ## compile web/static/css/haven.css from GOV.UK and MOJ Frontend (system font)
+	$(SASS)
+	@! grep -q "GDS Transport" web/static/css/haven.css || (echo "haven.css must not use GDS Transport"; exit 1)
+
+check: generate lint test ## what CI checks: generated files current, lint, tests
+	git diff --exit-code
+
+node_modules: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+migrate: ## apply migrations as HAVEN_MIGRATE_DATABASE_URL (or to the embedded default)
+	$(GO) run ./cmd/haven migrate
+
+migration: ## write the next numbered migration file: make migration name=create_things
+	@test -n "$(name)" || (echo "usage: make migration name=create_things"; exit 1)
+	@n=$$(ls migrations/*.sql | sed 's|migrations/0*\([0-9]*\)_.*|\1|' | sort -n | tail -1); \
+	f=$$(printf "migrations/%05d_%s.sql" $$((n + 1)) "$(name)"); \
+	printf -- "-- +goose Up\n\n-- +goose Down\n" > $$f; echo $$f
+
+clean: ## remove build output and the test database (not make run's data)
+	rm -rf bin $(TESTDB)

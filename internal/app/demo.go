@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/school"
+)
+
+// DemoSlug is the demo school's short name.
+const DemoSlug = "demo-academy"
+
+func demoCmd(ctx context.Context, env Env, args []string) error {
+	fs := flags(env, "demo")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(env.Getenv)
+	if err != nil {
+		return err
+	}
+	d, err := openDatabase(ctx, cfg, env)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if err := Migrate(ctx, d.ownerURL, env.Log); err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, d.appURL, 4)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return seedDemo(ctx, pool, env)
+}
+
+// seedDemo creates Demo Academy unless it exists, and prints how to use it.
+// Only the embedded default and `haven demo` call it: production data never
+// gets demo rows.
+func seedDemo(ctx context.Context, pool *pgxpool.Pool, env Env) error {
+	schools := school.NewService(pool)
+	sc, err := schools.BySlug(ctx, DemoSlug)
+	if errors.Is(err, db.ErrNotFound) {
+		sc, err = schools.Create(ctx, actor.Actor{Role: actor.System}, DemoSlug, "Demo Academy")
+		if err == nil {
+			fmt.Fprintf(env.Stdout, "Seeded the demo school, %s.\n", sc.Name)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("demo school: %w", err)
+	}
+	return nil
+}

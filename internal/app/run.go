@@ -1,0 +1,134 @@
+// Package app is Haven's wiring: configuration, the database (embedded or
+// configured), migrations, the HTTP server and its graceful shutdown, and
+// every subcommand of the haven binary.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+)
+
+// version is set at build time: -ldflags "-X github.com/havenschools/haven/internal/app.version=v1.2.3".
+var version = ""
+
+// Version returns Haven's version: the build's tag, else its VCS revision, else "dev".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+// Env is what a subcommand may use of the process: arguments are passed
+// separately so tests can run commands in-process.
+type Env struct {
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Log    *slog.Logger
+}
+
+type command struct {
+	name, usage, summary string
+	run                  func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "haven serve [-addr host:port]", "run the web server (the default)", serveCmd},
+		{"migrate", "haven migrate", "apply database migrations as the owning role, then exit", migrateCmd},
+		{"demo", "haven demo", "seed the demo school, Demo Academy, into the configured database", demoCmd},
+		{"version", "haven version", "print Haven's version", func(_ context.Context, env Env, _ []string) error {
+			fmt.Fprintln(env.Stdout, "haven", Version())
+			return nil
+		}},
+	}
+}
+
+// Run runs the haven command line: args are the arguments after the program name.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	env := Env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		Log: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv("HAVEN_LOG_LEVEL"))}))}
+	if len(args) == 0 {
+		return serveCmd(ctx, env, nil)
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		return help(env, args[1:])
+	}
+	if strings.HasPrefix(name, "-") {
+		return serveCmd(ctx, env, args) // flags only: serve
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			err := c.run(ctx, env, args[1:])
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	return fmt.Errorf("unknown command %q (haven help lists them)", name)
+}
+
+func help(env Env, args []string) error {
+	if len(args) > 0 {
+		for _, c := range commands() {
+			if c.name == args[0] {
+				return c.run(context.Background(), env, []string{"-h"})
+			}
+		}
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	fmt.Fprintln(env.Stdout, "Haven records safeguarding concerns in schools.\n\nUsage: haven <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(env.Stdout, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(env.Stdout, "\nhaven <command> -h describes a command. Configuration comes from the environment: see README.md.")
+	return nil
+}
+
+// flags returns a FlagSet for a subcommand that prints its usage to env.Stdout on -h.
+func flags(env Env, name string) *flag.FlagSet {
+	usage, summary := usageOf(name)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stdout, "Usage: %s\n\n%s.\n", usage, summary)
+		fs.SetOutput(env.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(env.Stderr)
+	}
+	return fs
+}
+
+func usageOf(name string) (usage, summary string) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c.usage, c.summary
+		}
+	}
+	return name, ""
+}
+
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}

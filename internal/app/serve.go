@@ -1,0 +1,149 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/jobs"
+	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/web"
+)
+
+// shutdownTimeout bounds how long in-flight requests get to finish on SIGTERM.
+const shutdownTimeout = 25 * time.Second
+
+func serveCmd(ctx context.Context, env Env, args []string) error {
+	fs := flags(env, "serve")
+	addr := fs.String("addr", "", "listen address (default $HAVEN_ADDR or 127.0.0.1:8080)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(env.Getenv)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		if env.Getenv("HAVEN_BASE_URL") == "" {
+			cfg.BaseURL = "http://" + *addr
+		}
+		cfg.Addr = *addr
+	}
+	return Serve(ctx, cfg, env, nil)
+}
+
+// Serve runs Haven until ctx is cancelled: it opens (or starts) the database,
+// migrates it, seeds the demo school on the embedded default, starts the job
+// client and the HTTP server, and on cancellation stops taking requests, lets
+// those in flight finish, and stops everything it started. When started is
+// not nil, it receives the server's address once it is listening.
+func Serve(ctx context.Context, cfg Config, env Env, started chan<- string) error {
+	log := env.Log
+	d, err := openDatabase(ctx, cfg, env)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if err := Migrate(ctx, d.ownerURL, log); err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, d.appURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if d.cluster != nil {
+		if err := seedDemo(ctx, pool, env); err != nil {
+			return err
+		}
+	}
+
+	mailer, err := newMailer(cfg, env)
+	if err != nil {
+		return err
+	}
+	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) })
+	if err != nil {
+		return fmt.Errorf("job client: %w", err)
+	}
+	if err := jobClient.Start(ctx); err != nil {
+		return fmt.Errorf("start job client: %w", err)
+	}
+
+	srv := web.New(web.Config{
+		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
+	}, web.Deps{Log: log, Pool: pool})
+	defer srv.Close()
+	httpSrv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           srv.Routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Read and write deadlines are set per route (forms, uploads and
+		// live streams differ): see web.limits.
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		stopJobs(jobClient, log)
+		return fmt.Errorf("listen: %w", err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(env.Stdout, "Haven %s is running at %s (Ctrl-C to stop)\n", Version(), url)
+	log.Info("listening", "addr", ln.Addr().String(), "version", Version())
+	if started != nil {
+		started <- ln.Addr().String()
+	}
+
+	select {
+	case err = <-serveErr:
+		stopJobs(jobClient, log)
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	srv.SetReady(false)
+	time.Sleep(cfg.ShutdownDelay) // let a load balancer see /readyz fail first
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	err = httpSrv.Shutdown(shutdownCtx)
+	stopJobs(jobClient, log)
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func stopJobs(c *jobs.Client, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Stop(ctx); err != nil {
+		log.Warn("stop job client", "err", err)
+	}
+}
+
+// newMailer sends through HAVEN_SMTP_URL, or, without it, writes each email
+// to the outbox folder under HAVEN_DATA_DIR.
+func newMailer(cfg Config, env Env) (notify.Mailer, error) {
+	if cfg.SMTPURL != "" {
+		return notify.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+	}
+	o, err := notify.NewOutbox(filepath.Join(cfg.DataDir, "outbox"), cfg.MailFrom)
+	if err != nil {
+		return nil, fmt.Errorf("mail outbox: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "No HAVEN_SMTP_URL: emails are written to %s\n", o.Dir())
+	return o, nil
+}

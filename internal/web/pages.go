@@ -1,0 +1,44 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/web/page"
+)
+
+// errNotFoundPage is the error for a URL Haven does not have.
+var errNotFoundPage = fmt.Errorf("no such page: %w", db.ErrNotFound)
+
+// handleHome handles GET /, the start page.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	return render(w, r, http.StatusOK, page.Home())
+}
+
+// handleAccessibility handles GET /accessibility, the accessibility statement.
+func (s *Server) handleAccessibility(w http.ResponseWriter, r *http.Request) error {
+	return render(w, r, http.StatusOK, page.Accessibility())
+}
+
+// handleHealthz handles GET /healthz: 200 while the process runs.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// handleReadyz handles GET /readyz: 200 when this server takes requests and
+// its database answers, 503 otherwise.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	switch {
+	case !s.ready.Load():
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "shutting down")
+	case !s.databaseAnswers(r.Context()):
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "database unavailable")
+	default:
+		fmt.Fprintln(w, "ready")
+	}
+}

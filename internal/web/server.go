@@ -1,0 +1,64 @@
+// Package web is Haven's HTTP layer: every route, the middleware, sessions
+// and thin handlers that parse a request, call a domain service and render
+// a templ page. Handlers hold no SQL and no business rules.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Config is what the web layer needs to know about the deployment.
+type Config struct {
+	// TrustProxy: a TLS-terminating proxy is in front, so send HSTS, mark
+	// cookies Secure (with the __Host- prefix) and take the client address from
+	// the last X-Forwarded-For hop.
+	TrustProxy      bool
+	BaseURL         string
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+}
+
+// Server holds exactly what the handlers use. Build it with New.
+type Server struct {
+	log      *slog.Logger
+	cfg      Config
+	pool     *pgxpool.Pool
+	sessions *scs.SessionManager
+	ready    atomic.Bool
+}
+
+// Deps are the services the handlers call.
+type Deps struct {
+	Log  *slog.Logger
+	Pool *pgxpool.Pool
+}
+
+// New returns a Server. It is ready (for /readyz) until SetReady(false).
+func New(cfg Config, d Deps) *Server {
+	s := &Server{log: d.Log, cfg: cfg, pool: d.Pool}
+	s.sessions = newSessions(cfg, d.Pool, s.sessionError)
+	s.ready.Store(true)
+	return s
+}
+
+// SetReady marks the server ready or not for /readyz: a server shutting down
+// reports not ready so a load balancer stops sending it requests.
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+// Close stops the session store's background cleanup.
+func (s *Server) Close() { stopSessionCleanup(s.sessions) }
+
+// pingTimeout bounds /readyz's database check.
+const pingTimeout = 2 * time.Second
+
+func (s *Server) databaseAnswers(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	return s.pool.Ping(ctx) == nil
+}

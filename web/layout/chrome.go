@@ -1,0 +1,37 @@
+// Package layout holds the page frame every screen shares: the document
+// head, skip link, Haven header with the school's name, navigation, the main
+// landmark and the footer.
+package layout
+
+import "context"
+
+// NavItem is one link in the service navigation.
+type NavItem struct {
+	Text, Href string
+	Current    bool
+}
+
+// Chrome is what the frame shows about the current request: whether someone
+// is signed in, the school they are working in, and their navigation. The
+// web layer puts it in the request context; templates read it with ChromeFrom.
+type Chrome struct {
+	SignedIn   bool
+	UserName   string
+	SchoolName string
+	Nav        []NavItem
+	// CanSwitchSchool shows a "Switch school" link for users with several schools.
+	CanSwitchSchool bool
+}
+
+type chromeKey struct{}
+
+// WithChrome returns ctx carrying c.
+func WithChrome(ctx context.Context, c Chrome) context.Context {
+	return context.WithValue(ctx, chromeKey{}, c)
+}
+
+// ChromeFrom returns the Chrome in ctx, or the signed-out default.
+func ChromeFrom(ctx context.Context) Chrome {
+	c, _ := ctx.Value(chromeKey{}).(Chrome)
+	return c
+}
