@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
 	"github.com/havenschools/haven/internal/db"
@@ -17,6 +18,27 @@ import (
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/web"
 )
+
+// App is Haven's services, job client and web server, wired together.
+type App struct {
+	Web  *web.Server
+	Jobs *jobs.Client
+}
+
+// Build wires Haven on pool: every service, the job client (not started)
+// and the web server. Serve uses it, and so do tests that need the whole
+// application on a test database.
+func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logger) (*App, error) {
+	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) })
+	if err != nil {
+		return nil, fmt.Errorf("job client: %w", err)
+	}
+	srv := web.New(web.Config{
+		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
+	}, web.Deps{Log: log, Pool: pool})
+	return &App{Web: srv, Jobs: jobClient}, nil
+}
 
 // shutdownTimeout bounds how long in-flight requests get to finish on SIGTERM.
 const shutdownTimeout = 25 * time.Second
@@ -70,18 +92,15 @@ func Serve(ctx context.Context, cfg Config, env Env, started chan<- string) erro
 	if err != nil {
 		return err
 	}
-	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) })
+	a, err := Build(cfg, pool, mailer, log)
 	if err != nil {
-		return fmt.Errorf("job client: %w", err)
+		return err
 	}
-	if err := jobClient.Start(ctx); err != nil {
+	// Not ctx: cancelling the start context makes River stop abruptly; stopJobs stops it in order.
+	if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job client: %w", err)
 	}
-
-	srv := web.New(web.Config{
-		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
-		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
-	}, web.Deps{Log: log, Pool: pool})
+	jobClient, srv := a.Jobs, a.Web
 	defer srv.Close()
 	httpSrv := &http.Server{
 		Addr:              cfg.Addr,
