@@ -16,7 +16,7 @@ SASS      = node_modules/.bin/sass --no-source-map --style=compressed --load-pat
 .PHONY: help run build test test-go lint check generate css migrate migration clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## run Haven on the embedded default database (prints the URL and demo logins)
 	$(GO) run ./cmd/haven serve
@@ -24,7 +24,7 @@ run: ## run Haven on the embedded default database (prints the URL and demo logi
 build: ## build a static, versioned binary in bin/haven (everything embedded)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/haven ./cmd/haven
 
-test: node_modules ## run every test (real Postgres, mailpit and Chromium)
+test: node_modules bin/mailpit ## run every test (real Postgres, mailpit and Chromium)
 	$(WITHPG) $(MAKE) --no-print-directory test-go
 
 test-go: ## run the tests against HAVEN_TEST_DATABASE_URL (make test sets it up)
@@ -49,7 +49,11 @@ css: node_modules ## compile web/static/css/haven.css from GOV.UK and MOJ Fronte
 check: generate lint test ## what CI checks: generated files current, lint, tests
 	git diff --exit-code
 
-node_modules: package-lock.json
+MAILPIT_VERSION = v1.33.1
+bin/mailpit: ## install the pinned mailpit (a real SMTP server for tests) into bin/
+	GOBIN="$(CURDIR)/bin" $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+
+node_modules: package-lock.json ## install the pinned node packages (GOV.UK Frontend, sass, axe-core)
 	npm ci --no-audit --no-fund
 	@touch node_modules
 
