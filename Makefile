@@ -10,10 +10,10 @@ BROWSER_PKGS = ./internal/e2e/...
 # With HAVEN_TEST_DATABASE_URL set, tests use that server; otherwise one
 # private PostgreSQL is started for the whole run (in $(TESTDB), not make run's folder).
 WITHPG    = $(if $(HAVEN_TEST_DATABASE_URL),,$(GO) run ./cmd/withpg -dir $(TESTDB) --)
-SASS      = node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps web/static/scss/haven.scss web/static/css/haven.css
+SASS      = node_modules/.bin/sass --no-source-map --no-error-css --style=compressed --load-path=. --load-path=node_modules --quiet-deps web/static/scss/haven.scss web/static/css/haven.css
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test test-go lint check generate css migrate migration clean
+.PHONY: help run build test test-go lint check generate css js migrate migration clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,13 +38,17 @@ lint: ## gofmt, go vet, staticcheck, unsafe-template check
 	@! git grep -nE 'templ\.(Raw|SafeURL|JSExpression|SafeCSS|JSUnsafeFuncCall)\b|@templ\.Raw' -- '*.templ' '*.go' ':!*_templ.go' ':!Makefile' \
 		|| (echo "unescaped-HTML helpers are not allowed in templates"; exit 1)
 
-generate: ## regenerate templ code and compile the CSS
+generate: ## regenerate templ code, compile the CSS and copy the vendored JS
 	$(GO) tool templ generate -log-level warn
-	$(MAKE) --no-print-directory css
+	$(MAKE) --no-print-directory css js
 
 css: node_modules ## compile web/static/css/haven.css from GOV.UK and MOJ Frontend (system font)
 	$(SASS)
 	@! grep -q "GDS Transport" web/static/css/haven.css || (echo "haven.css must not use GDS Transport"; exit 1)
+
+js: node_modules ## copy GOV.UK and MOJ Frontend's JS modules into web/static/js (source-map comments dropped)
+	perl -pe 's{//# sourceMappingURL=\S+}{}g' node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js > web/static/js/govuk-frontend.min.js
+	perl -pe 's{//# sourceMappingURL=\S+}{}g' node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.js > web/static/js/moj-frontend.min.js
 
 check: generate lint test ## what CI checks: generated files current, lint, tests
 	git diff --exit-code
