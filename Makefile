@@ -19,7 +19,8 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## run Haven on the embedded default database (prints the URL and demo logins)
-	$(GO) run ./cmd/haven serve
+	$(GO) build -o bin/haven ./cmd/haven
+	bin/haven serve
 
 build: ## build a static, versioned binary in bin/haven (everything embedded)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/haven ./cmd/haven
