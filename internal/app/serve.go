@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
 	"github.com/havenschools/haven/internal/db"
@@ -21,14 +22,16 @@ import (
 
 // App is Haven's services, job client and web server, wired together.
 type App struct {
-	Web  *web.Server
-	Jobs *jobs.Client
+	Web     *web.Server
+	Jobs    *jobs.Client
+	Metrics *prometheus.Registry
 }
 
 // Build wires Haven on pool: every service, the job client (not started)
 // and the web server. Serve uses it, and so do tests that need the whole
 // application on a test database.
 func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logger) (*App, error) {
+	reg := newRegistry(pool)
 	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) })
 	if err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
@@ -36,8 +39,8 @@ func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logge
 	srv := web.New(web.Config{
 		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
-	}, web.Deps{Log: log, Pool: pool})
-	return &App{Web: srv, Jobs: jobClient}, nil
+	}, web.Deps{Log: log, Pool: pool, Metrics: web.NewMetrics(reg)})
+	return &App{Web: srv, Jobs: jobClient, Metrics: reg}, nil
 }
 
 // shutdownTimeout bounds how long in-flight requests get to finish on SIGTERM.
@@ -102,6 +105,14 @@ func Serve(ctx context.Context, cfg Config, env Env, started chan<- string) erro
 	}
 	jobClient, srv := a.Jobs, a.Web
 	defer srv.Close()
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(ctx, cfg.MetricsAddr, a.Metrics, log)
+		if err != nil {
+			stopJobs(jobClient, log)
+			return err
+		}
+		defer stopMetrics()
+	}
 	httpSrv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           srv.Routes(),

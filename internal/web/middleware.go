@@ -123,6 +123,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
+		s.metrics.observe(r.Method, route, rec.status, time.Since(start))
 		s.log.InfoContext(r.Context(), "request",
 			"method", r.Method, "route", route, "status", rec.status, "bytes", rec.bytes,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,

@@ -30,18 +30,20 @@ type Server struct {
 	cfg      Config
 	pool     *pgxpool.Pool
 	sessions *scs.SessionManager
+	metrics  *Metrics // nil: not collected
 	ready    atomic.Bool
 }
 
 // Deps are the services the handlers call.
 type Deps struct {
-	Log  *slog.Logger
-	Pool *pgxpool.Pool
+	Log     *slog.Logger
+	Pool    *pgxpool.Pool
+	Metrics *Metrics // optional
 }
 
 // New returns a Server. It is ready (for /readyz) until SetReady(false).
 func New(cfg Config, d Deps) *Server {
-	s := &Server{log: d.Log, cfg: cfg, pool: d.Pool}
+	s := &Server{log: d.Log, cfg: cfg, pool: d.Pool, metrics: d.Metrics}
 	s.sessions = newSessions(cfg, d.Pool, s.sessionError)
 	s.ready.Store(true)
 	return s
