@@ -13,7 +13,7 @@ WITHPG    = $(if $(HAVEN_TEST_DATABASE_URL),,$(GO) run ./cmd/withpg -dir $(TESTD
 SASS      = node_modules/.bin/sass --no-source-map --no-error-css --style=compressed --load-path=. --load-path=node_modules --quiet-deps web/static/scss/haven.scss web/static/css/haven.css
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test test-go lint check generate css js migrate migration clean
+.PHONY: help run build test test-go lint check generate css js migrate migration restore-drill clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -70,6 +70,9 @@ migration: ## write the next numbered migration file: make migration name=create
 	@n=$$(ls migrations/*.sql | sed 's|migrations/0*\([0-9]*\)_.*|\1|' | sort -n | tail -1); \
 	f=$$(printf "migrations/%05d_%s.sql" $$((n + 1)) "$(name)"); \
 	printf -- "-- +goose Up\n\n-- +goose Down\n" > $$f; echo $$f
+
+restore-drill: ## back up a private cluster, restore it to a point in time, verify rows and audit chains; prints the recovery time
+	$(GO) test -count=1 -run '^TestRestoreDrill$$' -v ./internal/app/
 
 clean: ## remove build output and the test database (not make run's data)
 	rm -rf bin $(TESTDB)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -40,6 +41,9 @@ type Options struct {
 	Fast bool
 	// MaxConnections is the server's max_connections (0: 200).
 	MaxConnections int
+	// Settings are extra server settings (-c name=value), e.g. WAL archiving
+	// for a restore drill.
+	Settings map[string]string
 	// Log receives one line for each notable step (nil: discarded).
 	Log io.Writer
 }
@@ -49,6 +53,8 @@ type Cluster struct {
 	// Dir is where the cluster lives (it may differ from Options.Dir when the
 	// postgres user cannot reach that folder).
 	Dir       string
+	bin       string
+	cred      *syscall.Credential
 	socketDir string
 	cmd       *exec.Cmd
 	done      chan error
@@ -84,7 +90,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := prepareDir(dir, cred); err != nil {
 		return nil, err
 	}
-	c := &Cluster{Dir: dir, socketDir: dir, done: make(chan error, 1)}
+	c := &Cluster{Dir: dir, bin: bin, cred: cred, socketDir: dir, done: make(chan error, 1)}
 	if len(filepath.Join(dir, ".s.PGSQL.5432")) > 100 {
 		// Unix socket paths are limited to 107 bytes.
 		sd, err := os.MkdirTemp("", "havenpg")
@@ -126,6 +132,9 @@ func (c *Cluster) start(ctx context.Context, bin, data string, opts Options, cre
 		"-c", "unix_socket_permissions=0700"}
 	if opts.Fast {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	for _, name := range slices.Sorted(maps.Keys(opts.Settings)) {
+		args = append(args, "-c", name+"="+opts.Settings[name])
 	}
 	logFile, err := os.OpenFile(filepath.Join(c.Dir, "postgres.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -177,6 +186,31 @@ func (c *Cluster) URL(database, user string) string {
 
 // SocketDir is the folder holding the server's unix socket.
 func (c *Cluster) SocketDir() string { return c.socketDir }
+
+// DataDir is the cluster's data folder (PGDATA).
+func (c *Cluster) DataDir() string { return filepath.Join(c.Dir, "data") }
+
+// Exec runs one of the server's own programs (pg_basebackup, pg_ctl, …) as
+// the user the server runs as, and returns its combined output.
+func (c *Cluster) Exec(ctx context.Context, program string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, program), args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("%s: %w: %s", program, err, lastLines(out, 5))
+	}
+	return out, nil
+}
+
+// PrepareDir creates dir for the server's user, as Start does, so a caller
+// can put files there first (a base backup to restore, a WAL archive).
+func PrepareDir(dir string) error {
+	cred, err := serverCredential()
+	if err != nil {
+		return err
+	}
+	return prepareDir(dir, cred)
+}
 
 // Stop shuts the server down (fast shutdown: open transactions roll back,
 // committed data is kept) and waits for it to exit.
