@@ -30,6 +30,7 @@ type Server struct {
 	cfg      Config
 	pool     *pgxpool.Pool
 	sessions *scs.SessionManager
+	cleanup  *sessionCleanup
 	metrics  *Metrics // nil: not collected
 	ready    atomic.Bool
 }
@@ -45,6 +46,7 @@ type Deps struct {
 func New(cfg Config, d Deps) *Server {
 	s := &Server{log: d.Log, cfg: cfg, pool: d.Pool, metrics: d.Metrics}
 	s.sessions = newSessions(cfg, d.Pool, s.sessionError)
+	s.cleanup = startSessionCleanup(d.Pool, d.Log, 10*time.Minute)
 	s.ready.Store(true)
 	return s
 }
@@ -53,8 +55,8 @@ func New(cfg Config, d Deps) *Server {
 // reports not ready so a load balancer stops sending it requests.
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
-// Close stops the session store's background cleanup.
-func (s *Server) Close() { stopSessionCleanup(s.sessions) }
+// Close stops the background cleanup of expired sessions.
+func (s *Server) Close() { s.cleanup.Stop() }
 
 // pingTimeout bounds /readyz's database check.
 const pingTimeout = 2 * time.Second

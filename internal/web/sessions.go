@@ -1,7 +1,10 @@
 package web
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -15,7 +18,7 @@ import (
 // that is Secure with the __Host- prefix when TLS is in front.
 func newSessions(cfg Config, pool *pgxpool.Pool, onError func(http.ResponseWriter, *http.Request, error)) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = pgxstore.NewWithCleanupInterval(pool, 10*time.Minute)
+	sm.Store = pgxstore.NewWithCleanupInterval(pool, 0) // expired sessions: see sessionCleanup
 	sm.Lifetime = cfg.SessionLifetime
 	sm.IdleTimeout = cfg.SessionIdle
 	sm.Cookie.Name = "haven_session"
@@ -31,8 +34,41 @@ func newSessions(cfg Config, pool *pgxpool.Pool, onError func(http.ResponseWrite
 	return sm
 }
 
-func stopSessionCleanup(sm *scs.SessionManager) {
-	if st, ok := sm.Store.(*pgxstore.PostgresStore); ok {
-		st.StopCleanup()
-	}
+// sessionCleanup deletes expired sessions every interval until Stop. It
+// replaces pgxstore's own cleanup goroutine, which sets its stop channel only
+// once it runs: a StopCleanup soon after the start races with it (the race
+// detector says so) and can leave it running on a closed pool.
+type sessionCleanup struct {
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+func startSessionCleanup(pool *pgxpool.Pool, log *slog.Logger, interval time.Duration) *sessionCleanup {
+	c := &sessionCleanup{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				_, err := pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < current_timestamp")
+				cancel()
+				if err != nil {
+					log.Warn("delete expired sessions", "err", err)
+				}
+			}
+		}
+	}()
+	return c
+}
+
+// Stop ends the cleanup and waits for it; later calls do nothing.
+func (c *sessionCleanup) Stop() {
+	c.once.Do(func() { close(c.stop) })
+	<-c.done
 }

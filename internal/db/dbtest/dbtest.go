@@ -34,10 +34,12 @@ const EnvURL = "HAVEN_TEST_DATABASE_URL"
 // when HAVEN_TEST_DATABASE_URL is unset (and CI is not set). Call it from
 // TestMain: func TestMain(m *testing.M) { dbtest.Main(m) }.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(Run(m))
 }
 
-func run(m *testing.M) int {
+// Run is Main without the exit: it returns m.Run's exit code, so another
+// TestMain helper (browsertest.Main) can set up around it.
+func Run(m *testing.M) int {
 	if os.Getenv(EnvURL) != "" {
 		return m.Run()
 	}
