@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -36,8 +38,9 @@ type Service struct{ pool *pgxpool.Pool }
 // NewService returns a Service using pool.
 func NewService(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
 
-// Create adds a school. The slug is its short name in URLs and on the command
-// line (lower-case letters, digits and single hyphens).
+// Create adds a school with the default settings and concern categories.
+// The slug is its short name in URLs and on the command line (lower-case
+// letters, digits and single hyphens). Audited in the new school's chain.
 func (s *Service) Create(ctx context.Context, by actor.Actor, slug, name string) (School, error) {
 	p := validate.Problems{}
 	if !slugRE.MatchString(slug) || len(slug) > 63 {
@@ -54,8 +57,15 @@ func (s *Service) Create(ctx context.Context, by actor.Actor, slug, name string)
 		rows, _ := tx.Query(ctx, `INSERT INTO schools (slug, name) VALUES ($1, $2)
 			RETURNING id, slug, name, created_at`, slug, name)
 		var err error
-		sc, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[School])
-		return err
+		if sc, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[School]); err != nil {
+			return err
+		}
+		if err := insertDefaults(ctx, tx, sc.ID); err != nil {
+			return err
+		}
+		by.SchoolID = sc.ID
+		return audit.Record(ctx, tx, by, audit.Event{Action: "school.create", SubjectType: "school",
+			SubjectID: strconv.FormatInt(sc.ID, 10), Details: map[string]any{"slug": slug}})
 	})
 	if db.IsUniqueViolation(err, "") {
 		return School{}, ErrSlugTaken

@@ -1,0 +1,142 @@
+package auth
+
+import (
+	"slices"
+
+	"github.com/havenschools/haven/internal/actor"
+)
+
+// Stage is how far a request's session has got through signing in.
+type Stage int
+
+// The stages, in order. A route's rule names the stage it needs.
+const (
+	// Anonymous: no session, or one that has ended.
+	Anonymous Stage = iota
+	// PasswordChecked: the password was right; the second factor is
+	// still to be checked or enrolled.
+	PasswordChecked
+	// SignedIn: fully signed in, but no school chosen yet.
+	SignedIn
+	// InSchool: fully signed in and working in a school, with a role.
+	InSchool
+)
+
+// Rule is who may use a route: everyone (Public), someone at least at a
+// stage of signing in, or a member of the current school with one of Roles.
+type Rule struct {
+	Public bool
+	Stage  Stage
+	Roles  []actor.Role // with Stage InSchool: nil means any role
+}
+
+// The rules routes use.
+var (
+	// Public: anyone, signed in or not (the sign-in pages, probes, static files).
+	Public = Rule{Public: true}
+	// SecondFactorStep: the second-factor pages, reachable once the
+	// password was right.
+	SecondFactorStep = Rule{Stage: PasswordChecked}
+	// ChoosingSchool: fully signed in; no school needed yet.
+	ChoosingSchool = Rule{Stage: SignedIn}
+	// AnyMember: signed in to a school, whatever the role.
+	AnyMember = Rule{Stage: InSchool}
+)
+
+// Roles is the rule for members of the current school with one of roles.
+func Roles(roles ...actor.Role) Rule { return Rule{Stage: InSchool, Roles: roles} }
+
+// Allows reports whether a session at stage, with role in the current
+// school (when at InSchool), may use a route with this rule. A route that
+// needs an earlier stage is open to later stages too.
+func (r Rule) Allows(stage Stage, role actor.Role) bool {
+	if r.Public {
+		return true
+	}
+	if stage < r.Stage {
+		return false
+	}
+	return len(r.Roles) == 0 || slices.Contains(r.Roles, role)
+}
+
+// routes is Haven's permission table: the access rule of every route in
+// internal/web/routes.go, keyed "METHOD /pattern" exactly as chi registers
+// it. It is the one statement of who may do what; the web layer's access
+// middleware enforces it on every request (a route missing from it is
+// refused), and a test walks the router and fails for any route without a
+// rule here, or any rule without a route.
+//
+// Adding a route: add its rule here in the same commit.
+var routes = map[string]Rule{
+	// Probes, static files and public pages.
+	"GET /healthz":       Public,
+	"GET /readyz":        Public,
+	"GET /static/*":      Public,
+	"HEAD /static/*":     Public,
+	"GET /":              Public,
+	"GET /accessibility": Public,
+
+	// Signing in and out (internal/web/auth.go).
+	"GET /sign-in":                 Public,
+	"POST /sign-in":                Public,
+	"POST /sign-out":               Public, // ends whatever session there is
+	"GET /sign-in/security-code":   SecondFactorStep,
+	"POST /sign-in/security-code":  SecondFactorStep,
+	"GET /sign-in/recovery-code":   SecondFactorStep,
+	"POST /sign-in/recovery-code":  SecondFactorStep,
+	"GET /two-factor/setup":        SecondFactorStep,
+	"POST /two-factor/setup":       SecondFactorStep,
+	"GET /choose-school":           ChoosingSchool,
+	"POST /choose-school":          ChoosingSchool,
+	"GET /forgot-password":         Public,
+	"POST /forgot-password":        Public,
+	"GET /reset-password/{token}":  Public,
+	"POST /reset-password/{token}": Public,
+	"GET /set-password/{token}":    Public,
+	"POST /set-password/{token}":   Public,
+	"GET /invitations/{token}":     Public,
+	"POST /invitations/{token}":    Public,
+
+	// The signed-in person's own account (internal/web/account.go).
+	"GET /account":           AnyMember,
+	"POST /account/password": AnyMember,
+
+	// Role requests: decided by a DSL or the head (internal/web/admin.go).
+	"GET /role-requests":               Roles(actor.DSL, actor.Head),
+	"POST /role-requests/{id}/approve": Roles(actor.DSL, actor.Head),
+	"POST /role-requests/{id}/reject":  Roles(actor.DSL, actor.Head),
+
+	// Admin: users and school settings (internal/web/admin.go).
+	"GET /admin/users":                       Roles(actor.Admin),
+	"GET /admin/users/invite":                Roles(actor.Admin),
+	"POST /admin/users/invite":               Roles(actor.Admin),
+	"GET /admin/users/{id}":                  Roles(actor.Admin),
+	"POST /admin/users/{id}/role":            Roles(actor.Admin),
+	"POST /admin/users/{id}/deactivate":      Roles(actor.Admin),
+	"POST /admin/users/{id}/reactivate":      Roles(actor.Admin),
+	"POST /admin/users/{id}/reset-2fa":       Roles(actor.Admin),
+	"GET /admin/settings":                    Roles(actor.Admin),
+	"POST /admin/settings":                   Roles(actor.Admin),
+	"GET /admin/settings/terms":              Roles(actor.Admin),
+	"POST /admin/settings/terms":             Roles(actor.Admin),
+	"POST /admin/settings/terms/{id}/delete": Roles(actor.Admin),
+}
+
+// RuleFor returns the rule of the route method pattern (as chi names it),
+// and false when the route has none — which the web layer treats as "no
+// one may use it".
+func RuleFor(method, pattern string) (Rule, bool) {
+	r, ok := routes[method+" "+pattern]
+	return r, ok
+}
+
+// RouteKeys lists every "METHOD /pattern" with a rule, for the test that
+// compares the table with the router.
+func RouteKeys() []string {
+	keys := make([]string, 0, len(routes))
+	for k := range routes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,174 @@
+package school
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/db/dbtest"
+	"github.com/havenschools/haven/internal/validate"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func newSchool(t *testing.T) (*Service, dbtest.DB, actor.Actor) {
+	t.Helper()
+	d := dbtest.Open(t)
+	svc := NewService(d.App)
+	sc, err := svc.Create(context.Background(), actor.Actor{Role: actor.System}, "brookfield", "Brookfield Primary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uid int64
+	if err := d.Owner.QueryRow(context.Background(), `INSERT INTO users (email, name) VALUES ('admin@b.test', 'Admin') RETURNING id`).Scan(&uid); err != nil {
+		t.Fatal(err)
+	}
+	return svc, d, actor.Actor{UserID: uid, SchoolID: sc.ID, Role: actor.Admin}
+}
+
+func TestSettingsDefaults(t *testing.T) {
+	t.Parallel()
+	svc, _, admin := newSchool(t)
+	st, err := svc.Settings(context.Background(), admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Name != "Brookfield Primary" || st.DayStarts != "08:30" || st.DayEnds != "15:30" ||
+		!slices.Equal(st.SchoolDays, []int{1, 2, 3, 4, 5}) || st.UrgentEscalation != 15*time.Minute ||
+		st.Escalation != 24*time.Hour || st.CumulativeCount != 3 || st.CumulativeDays != 90 ||
+		st.CSEStaffThreshold != 2 || st.Require2FAAll {
+		t.Errorf("defaults = %+v", st)
+	}
+	if len(st.ActiveCategories()) != 16 || st.Categories[0].Key != "cse" || st.Categories[15].Name != "Other" {
+		t.Errorf("categories = %+v", st.Categories)
+	}
+}
+
+func TestUpdateSettings(t *testing.T) {
+	t.Parallel()
+	svc, d, admin := newSchool(t)
+	ctx := context.Background()
+	st, _ := svc.Settings(ctx, admin)
+	f := FormFrom(st)
+	f.DSLNames = []string{"Priya Shah", "", "Tom Reed"}
+	f.DSLPhones = []string{"01632 960001", "", "01632 960002"}
+	f.FrontDoorName, f.FrontDoorPhone = "Brookfield MASH", "01632 960100"
+	f.Categories = "Child sexual exploitation\nNeglect\nBullying\nOther"
+	f.Require2FAAll = "yes"
+	f.EscalationHours = "12"
+
+	if err := svc.UpdateSettings(ctx, admin, f); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = svc.Settings(ctx, admin)
+	if len(st.DSLContacts) != 2 || st.DSLContacts[1] != (Contact{"Tom Reed", "01632 960002"}) || !st.Require2FAAll ||
+		st.Escalation != 12*time.Hour || st.FrontDoorName != "Brookfield MASH" {
+		t.Errorf("after update: %+v", st)
+	}
+	var active []string
+	for _, c := range st.ActiveCategories() {
+		active = append(active, c.Key)
+	}
+	if !slices.Equal(active, []string{"cse", "neglect", "bullying", "other"}) {
+		t.Errorf("active category keys = %v", active)
+	}
+	if len(st.Categories) != 17 {
+		t.Errorf("%d categories kept, want 17 (16 defaults, one new)", len(st.Categories))
+	}
+	var details string
+	if err := d.Owner.QueryRow(ctx, `SELECT details FROM audit_events WHERE action = 'school.settings_change'`).Scan(&details); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"fields":["dsl_contacts","front_door","escalation","categories","require_2fa_all"]}`; details != want {
+		t.Errorf("audit details = %s, want %s", details, want)
+	}
+
+	t.Run("saving unchanged settings audits nothing", func(t *testing.T) {
+		st, _ := svc.Settings(ctx, admin)
+		if err := svc.UpdateSettings(ctx, admin, FormFrom(st)); err != nil {
+			t.Fatal(err)
+		}
+		if n := dbtest.Count(t, d.Owner, "audit_events WHERE action = 'school.settings_change'"); n != 1 {
+			t.Errorf("%d settings changes audited, want 1", n)
+		}
+	})
+	t.Run("invalid values are problems beside their fields", func(t *testing.T) {
+		bad := FormFrom(st)
+		bad.Name = ""
+		bad.DSLNames, bad.DSLPhones = []string{"Priya"}, []string{"call me"}
+		bad.DayStarts, bad.DayEnds = "16:00", "09:00"
+		bad.SchoolDays = nil
+		bad.UrgentMinutes = "0"
+		bad.Categories = "A\na"
+		err := svc.UpdateSettings(ctx, admin, bad)
+		p, ok := errors.AsType[validate.Problems](err)
+		if !ok {
+			t.Fatalf("err = %v, want problems", err)
+		}
+		for _, field := range []string{"name", "dsl-phone-1", "day-ends", "school-days", "urgent-minutes", "categories"} {
+			if p[field] == "" {
+				t.Errorf("no problem for %s in %v", field, p)
+			}
+		}
+	})
+	t.Run("only admins change settings", func(t *testing.T) {
+		dsl := admin
+		dsl.Role = actor.DSL
+		if err := svc.UpdateSettings(ctx, dsl, FormFrom(st)); !errors.Is(err, ErrForbidden) {
+			t.Errorf("err = %v, want ErrForbidden", err)
+		}
+	})
+}
+
+func TestTerms(t *testing.T) {
+	t.Parallel()
+	svc, _, admin := newSchool(t)
+	ctx := context.Background()
+	autumn := TermForm{Name: "Autumn term 2026", StartDay: "3", StartMonth: "9", StartYear: "2026", EndDay: "18", EndMonth: "12", EndYear: "2026"}
+	if err := svc.AddTerm(ctx, admin, autumn); err != nil {
+		t.Fatal(err)
+	}
+	overlap := autumn
+	overlap.Name = "Overlap"
+	if err := svc.AddTerm(ctx, admin, overlap); err == nil {
+		t.Error("an overlapping term was added")
+	}
+	bad := TermForm{Name: "Bad", StartDay: "31", StartMonth: "2", StartYear: "2027", EndDay: "1", EndMonth: "1", EndYear: "2027"}
+	if p, ok := errors.AsType[validate.Problems](svc.AddTerm(ctx, admin, bad)); !ok || p["starts"] == "" {
+		t.Errorf("31 February: problems = %v", p)
+	}
+	st, _ := svc.Settings(ctx, admin)
+	if len(st.Terms) != 1 {
+		t.Fatalf("terms = %+v", st.Terms)
+	}
+
+	t.Run("the school is open in term, on school days, in school hours", func(t *testing.T) {
+		tests := []struct {
+			at   string
+			open bool
+		}{
+			{"2026-11-26T10:00:00Z", true},  // a Thursday in term
+			{"2026-11-26T08:29:00Z", false}, // before 08:30
+			{"2026-11-26T15:30:00Z", false}, // at the end of the day
+			{"2026-11-28T10:00:00Z", false}, // a Saturday
+			{"2026-12-21T10:00:00Z", false}, // a Monday after term
+			{"2026-09-03T07:45:00Z", true},  // 08:45 BST on the first day
+		}
+		for _, tt := range tests {
+			at, _ := time.Parse(time.RFC3339, tt.at)
+			if got := st.Open(at); got != tt.open {
+				t.Errorf("Open(%s) = %v, want %v", tt.at, got, tt.open)
+			}
+		}
+	})
+	if err := svc.DeleteTerm(ctx, admin, st.Terms[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.DeleteTerm(ctx, admin, st.Terms[0].ID); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("deleting twice: err = %v, want db.ErrNotFound", err)
+	}
+}
