@@ -53,6 +53,7 @@ func commands() []command {
 		{"migrate", "haven migrate", "apply database migrations as the owning role, then exit", migrateCmd},
 		{"demo", "haven demo", "seed the demo school, Demo Academy, into the configured database", demoCmd},
 		{"healthcheck", "haven healthcheck [-url URL] [-timeout 5s]", "exit 0 when the running server is ready (for container and systemd probes)", healthcheckCmd},
+		{"audit", "haven audit <verify|checkpoint> [flags]", "verify the audit trail's hash chains, or sign their heads", auditCmd},
 		{"version", "haven version", "print Haven's version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "haven", Version())
 			return nil

@@ -89,6 +89,12 @@ func Serve(ctx context.Context, cfg Config, env Env, started chan<- string) erro
 		if err := seedDemo(ctx, pool, env); err != nil {
 			return err
 		}
+		// In production the operator's scheduler runs `haven audit checkpoint`.
+		stopCheckpoints, err := startDevCheckpoints(ctx, cfg, d.ownerURL, env)
+		if err != nil {
+			return fmt.Errorf("audit checkpoints: %w", err)
+		}
+		defer stopCheckpoints()
 	}
 
 	mailer, err := newMailer(cfg, env)
