@@ -1,0 +1,185 @@
+package concern_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/db/dbtest"
+	"github.com/havenschools/haven/internal/jobs"
+	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/pupil"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// fixture is a school with a DSL, a deputy DSL, two members of staff and a
+// few children on its roll, and a concern service on it.
+type fixture struct {
+	db                         dbtest.DB
+	svc                        *concern.Service
+	school                     int64
+	dsl, deputy, staff, staff2 actor.Actor
+	amara, ben, cara           pupil.Child
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	d := dbtest.Open(t)
+	f := &fixture{db: d}
+	f.school = mustSchool(t, d.Owner, "st-aidans")
+	f.dsl = mustMember(t, d.Owner, f.school, "dsl@st-aidans.test", "Dee Ess", actor.DSL, false)
+	f.deputy = mustMember(t, d.Owner, f.school, "deputy@st-aidans.test", "Dep Uty", actor.DSL, true)
+	f.staff = mustMember(t, d.Owner, f.school, "teacher@st-aidans.test", "Tea Cher", actor.Staff, false)
+	f.staff2 = mustMember(t, d.Owner, f.school, "ta@st-aidans.test", "Tee Ay", actor.Staff, false)
+	mustMember(t, d.Owner, f.school, "admin@st-aidans.test", "Ad Min", actor.Admin, false)
+	y := pupil.YearGroup(9)
+	kids, err := pupil.NewService(d.App).AddToRoll(t.Context(), actor.SystemIn(f.school), []pupil.NewChild{
+		{FirstName: "Amara", LastName: "Okafor", YearGroup: &y},
+		{FirstName: "Ben", LastName: "Carter", YearGroup: &y},
+		{FirstName: "Cara", LastName: "Doyle", YearGroup: &y},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.amara, f.ben, f.cara = kids[0], kids[1], kids[2]
+	f.svc = concern.NewService(d.App, newJobs(t, d.App), "https://haven.example.test/")
+	return f
+}
+
+func newJobs(t *testing.T, pool *pgxpool.Pool) *jobs.Client {
+	t.Helper()
+	outbox, err := notify.NewOutbox(t.TempDir(), "haven@example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := jobs.New(pool, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		func(w *river.Workers) { notify.AddWorkers(w, outbox) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c // never started: jobs stay in the table for the test to read
+}
+
+func mustSchool(t testing.TB, owner *pgxpool.Pool, slug string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	if err := owner.QueryRow(ctx, `INSERT INTO schools (slug, name) VALUES ($1, $1) RETURNING id`, slug).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	// The school's concern categories, as school.Service.Create gives a new school.
+	if _, err := owner.Exec(ctx, `INSERT INTO concern_categories (school_id, key, name, position)
+		SELECT $1, key, key, row_number() OVER () FROM unnest($2::text[]) AS key`, id,
+		[]string{"cse", "cce", "sexual_abuse", "physical_abuse", "neglect", "nudes", "fgm", "other"}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func mustMember(t testing.TB, owner *pgxpool.Pool, school int64, email, name string, role actor.Role, deputy bool) actor.Actor {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	if err := owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $2)
+		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name RETURNING id`, email, name).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role, deputy) VALUES ($1, $2, $3, $4)`,
+		school, id, role, deputy); err != nil {
+		t.Fatal(err)
+	}
+	return actor.Actor{UserID: id, SchoolID: school, Role: role,
+		Source: actor.Source{RequestID: "req-" + fmt.Sprint(id), ClientIP: "192.0.2.1", UserAgent: "test"}}
+}
+
+// today is the date in Europe/London as the form's three boxes.
+func today() concern.DateParts { return concern.DatePartsOf(pupil.Today(time.Now())) }
+
+func daysAgo(n int) concern.DateParts {
+	return concern.DatePartsOf(pupil.Today(time.Now()).AddDate(0, 0, -n))
+}
+
+// validForm is a complete form about child, as a member of staff fills it in.
+func validForm(child int64) concern.Form {
+	return concern.Form{
+		SubmissionID: concern.NewSubmissionID(),
+		InDanger:     "no",
+		Children:     []concern.FormChild{{ChildID: child, Role: concern.Subject}},
+		Account:      "She said an older man picks her up after school in a silver car.",
+		ChildsWords:  "\"He buys me things\"",
+		Happened:     daysAgo(1),
+		Seen:         today(),
+		Location:     "Year 9 corridor",
+		ToldDSL:      "not_yet",
+	}
+}
+
+// Test files, by content.
+var (
+	pdfFile  = []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+	pngFile  = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00")
+	jpegFile = []byte("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01")
+)
+
+// docx builds a minimal Word document; with macros it is a .docm inside.
+func docx(t testing.TB, macros bool) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	ct := `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+		`<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`
+	if macros {
+		ct = `<?xml version="1.0"?><Types><Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/></Types>`
+	}
+	files := map[string]string{"[Content_Types].xml": ct, "word/document.xml": "<w:document/>"}
+	if macros {
+		files["word/vbaProject.bin"] = "macro"
+	}
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func mustDate(t testing.TB, d concern.DateParts) time.Time {
+	t.Helper()
+	v, ok := d.Date()
+	if !ok {
+		t.Fatalf("bad date %+v", d)
+	}
+	return v
+}
+
+// zipOf is a ZIP holding empty files with the names given.
+func zipOf(t testing.TB, names ...string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, n := range names {
+		if _, err := zw.Create(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
