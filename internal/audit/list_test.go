@@ -1,12 +1,15 @@
 package audit_test
 
 import (
+	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
+	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/db/dbtest"
 )
 
@@ -98,4 +101,61 @@ func TestList(t *testing.T) {
 			t.Errorf("views of an unseen record = %v, %v; want none", none, err)
 		}
 	})
+}
+
+func TestNamesPeopleAndTheLogPage(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t)
+	ctx := t.Context()
+	s := mustSchool(t, d.Owner, "st-aidans")
+	user := func(email, name string) int64 {
+		var id int64
+		if err := d.Owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id`, email, name).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	zoe, adam := user("zoe@example.test", "Zoe Ng"), user("adam@example.test", "Adam Ash")
+	record(t, d.App, actor.Actor{UserID: zoe, SchoolID: s, Role: actor.DSL},
+		audit.Event{Action: "concern.view", SubjectType: "concern", SubjectID: "C-2026-000001"})
+	record(t, d.App, actor.Actor{UserID: adam, SchoolID: s, Role: actor.Staff},
+		audit.Event{Action: "concern.submit", SubjectType: "concern", SubjectID: "C-2026-000002"})
+	record(t, d.App, actor.Actor{UserID: zoe, SchoolID: s, Role: actor.DSL}, audit.Event{Action: "child.view", SubjectType: "child", SubjectID: "3"})
+	record(t, d.App, actor.Actor{SchoolID: s, Role: actor.System}, audit.Event{Action: "concern.escalate", SubjectType: "concern", SubjectID: "C-2026-000002"})
+
+	people, err := audit.People(ctx, d.App, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []audit.Person{{adam, "Adam Ash"}, {zoe, "Zoe Ng"}}; !slices.Equal(people, want) {
+		t.Errorf("people = %v, want %v", people, want)
+	}
+	views, err := audit.ViewsOf(ctx, d.App, s, "concern", "C-2026-000001")
+	if err != nil || len(views) != 1 || views[0].UserName != "Zoe Ng" {
+		t.Errorf("views = %+v, %v; want one by Zoe Ng", views, err)
+	}
+
+	svc := audit.NewService(d.App)
+	admin := actor.Actor{UserID: adam, SchoolID: s, Role: actor.Admin}
+	p, ppl, err := svc.Log(ctx, admin, audit.Filter{UserID: zoe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Entries) != 2 || p.Entries[0].UserName != "Zoe Ng" || len(ppl) != 2 {
+		t.Errorf("log page = %+v, people %v; want Zoe's 2 events, 2 people", p, ppl)
+	}
+	last, err := audit.List(ctx, d.App, s, audit.Filter{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := last.Entries[0]; e.Action != "audit.view" || e.UserID != adam || e.Details != `{"user_id":`+strconv.FormatInt(zoe, 10)+`}` {
+		t.Errorf("reading the log was recorded as %+v, want audit.view by the admin with the filter", e)
+	}
+	if _, _, err := svc.Log(ctx, actor.Actor{UserID: zoe, SchoolID: s, Role: actor.DSL}, audit.Filter{}); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("a DSL reading the log: err = %v, want db.ErrNotFound", err)
+	}
+	sv, err := svc.ViewsOf(ctx, admin, "child", "3")
+	if err != nil || len(sv) != 1 || sv[0].Role != actor.DSL {
+		t.Errorf("service views = %+v, %v", sv, err)
+	}
 }
