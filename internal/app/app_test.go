@@ -225,6 +225,9 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	if strings.Contains(second, "Seeded the demo school") {
 		t.Errorf("second start seeded again, so the data did not survive:\n%s", second)
 	}
+	if !strings.Contains(first, "Put 40 fictional pupils on its roll") || strings.Contains(second, "fictional pupils") {
+		t.Errorf("the demo roll is not put on the roll exactly once:\n%s\n---\n%s", first, second)
+	}
 }
 
 func expectStatus(t *testing.T, url string, want int) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -54,6 +55,11 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, env Env) error {
 	}
 	if err != nil {
 		return fmt.Errorf("demo school: %w", err)
+	}
+	if n, err := seedDemoRoll(ctx, pool, sc.ID, time.Now()); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Fprintf(env.Stdout, "Put %d fictional pupils on its roll.\n", n)
 	}
 	return nil
 }

@@ -195,3 +195,16 @@ func Today(now time.Time) time.Time {
 	y, m, d := now.In(London()).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// RollSize returns how many children by's school has on its roll (those
+// added inline included).
+func (s *Service) RollSize(ctx context.Context, by actor.Actor) (int, error) {
+	var n int
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM children WHERE school_id = $1`, by.SchoolID).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count children: %w", err)
+	}
+	return n, nil
+}
