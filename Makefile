@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X github.com/havenschools/haven/internal/app.version=$(VERSI
 TESTDB    ?= .data/testpg
 # Browser tests (one Chromium per package) run without the race detector;
 # everything else runs with it.
-BROWSER_PKGS = ./internal/e2e/...
+BROWSER_PKGS = ./internal/e2e/... ./internal/browsertest/...
 # With HAVEN_TEST_DATABASE_URL set, tests use that server; otherwise one
 # private PostgreSQL is started for the whole run (in $(TESTDB), not make run's folder).
 WITHPG    = $(if $(HAVEN_TEST_DATABASE_URL),,$(GO) run ./cmd/withpg -dir $(TESTDB) --)
@@ -29,7 +29,7 @@ test: node_modules bin/mailpit ## run every test (real Postgres, mailpit and Chr
 	$(WITHPG) $(MAKE) --no-print-directory test-go
 
 test-go: ## run the tests against HAVEN_TEST_DATABASE_URL (make test sets it up)
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /internal/e2e)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /internal/e2e -e /internal/browsertest)
 	$(GO) test -count=1 $(BROWSER_PKGS)
 
 lint: ## gofmt, go vet, staticcheck, unsafe-template check
