@@ -109,7 +109,7 @@ func New(t testing.TB, opts ...Option) *App {
 		t.Fatal(err)
 	}
 
-	log := slog.New(slog.NewJSONHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewJSONHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	built, err := app.Build(cfg, a.DB.App, mailer, log)
 	if err != nil {
 		t.Fatalf("apptest: build: %v", err)
