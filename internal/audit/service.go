@@ -65,6 +65,21 @@ func (f Filter) details() map[string]any {
 	return d
 }
 
+// People returns the people who appear in by's school's audit log, for
+// its person filter. Admins only, like Log; not itself audited.
+func (s *Service) People(ctx context.Context, by actor.Actor) ([]Person, error) {
+	if by.Role != actor.Admin || by.UserID == 0 {
+		return nil, db.ErrNotFound
+	}
+	var people []Person
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		var err error
+		people, err = People(ctx, tx, by.SchoolID)
+		return err
+	})
+	return people, err
+}
+
 // ViewsOf returns every view of one record of by's school, newest first,
 // for a "Who has seen this" list (see the package function ViewsOf). It is
 // a read: the caller checks that by may see the record, and audits the
