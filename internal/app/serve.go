@@ -14,9 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/web"
 )
 
@@ -39,7 +41,9 @@ func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logge
 	srv := web.New(web.Config{
 		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
-	}, web.Deps{Log: log, Pool: pool, Metrics: web.NewMetrics(reg)})
+	}, web.Deps{Log: log, Pool: pool, Metrics: web.NewMetrics(reg),
+		Auth:    auth.NewService(pool, jobClient, auth.Config{BaseURL: cfg.BaseURL}),
+		Schools: school.NewService(pool)})
 	return &App{Web: srv, Jobs: jobClient, Metrics: reg}, nil
 }
 

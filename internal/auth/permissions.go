@@ -61,7 +61,7 @@ func (r Rule) Allows(stage Stage, role actor.Role) bool {
 
 // routes is Haven's permission table: the access rule of every route in
 // internal/web/routes.go, keyed "METHOD /pattern" exactly as chi registers
-// it. It is the one statement of who may do what; the web layer's access
+// it ("*" for every method). It is the one statement of who may do what; the web layer's access
 // middleware enforces it on every request (a route missing from it is
 // refused), and a test walks the router and fails for any route without a
 // rule here, or any rule without a route.
@@ -71,8 +71,7 @@ var routes = map[string]Rule{
 	// Probes, static files and public pages.
 	"GET /healthz":       Public,
 	"GET /readyz":        Public,
-	"GET /static/*":      Public,
-	"HEAD /static/*":     Public,
+	"* /static/*":        Public, // any method: the file server answers GET and HEAD, 405 otherwise
 	"GET /":              Public,
 	"GET /accessibility": Public,
 
@@ -85,6 +84,7 @@ var routes = map[string]Rule{
 	"GET /sign-in/recovery-code":   SecondFactorStep,
 	"POST /sign-in/recovery-code":  SecondFactorStep,
 	"GET /two-factor/setup":        SecondFactorStep,
+	"GET /two-factor/qr.png":       SecondFactorStep,
 	"POST /two-factor/setup":       SecondFactorStep,
 	"GET /choose-school":           ChoosingSchool,
 	"POST /choose-school":          ChoosingSchool,
@@ -123,10 +123,13 @@ var routes = map[string]Rule{
 }
 
 // RuleFor returns the rule of the route method pattern (as chi names it),
-// and false when the route has none — which the web layer treats as "no
-// one may use it".
+// or of "* pattern" for a route registered for every method, and false when
+// the route has none — which the web layer treats as "no one may use it".
 func RuleFor(method, pattern string) (Rule, bool) {
-	r, ok := routes[method+" "+pattern]
+	if r, ok := routes[method+" "+pattern]; ok {
+		return r, true
+	}
+	r, ok := routes["* "+pattern]
 	return r, ok
 }
 

@@ -45,7 +45,7 @@ const (
 type Enrolment struct {
 	Secret string // base32, to type in by hand
 	URL    string // otpauth:// URL, also inside the QR code
-	QRCode string // a PNG of the QR code as a data: URI, for an <img>
+	QRCode []byte // a PNG of the QR code, drawn by Haven
 }
 
 // newTOTPSecret returns a fresh 160-bit secret from crypto/rand, in base32.
@@ -80,7 +80,7 @@ func enrolment(secret, account string) (Enrolment, error) {
 	return Enrolment{
 		Secret: groupSecret(key.Secret()),
 		URL:    key.URL(),
-		QRCode: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()),
+		QRCode: buf.Bytes(),
 	}, nil
 }
 

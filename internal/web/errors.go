@@ -10,7 +10,9 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/web/page"
 )
 
@@ -52,7 +54,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errForbidden), errors.Is(err, auth.ErrForbidden), errors.Is(err, school.ErrForbidden):
 		return http.StatusForbidden
 	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/web/static"
 )
 
@@ -27,10 +28,68 @@ func (s *Server) Routes() http.Handler {
 	r.Handle("/static/*", s.staticFiles())
 
 	r.Group(func(r chi.Router) {
-		r.Use(limits(formBodyLimit, formReadTimeout, formWriteLimit), s.sessions.LoadAndSave)
+		// identify works out who is signed in; requireUser then enforces
+		// each route's rule in internal/auth's permission table.
+		r.Use(limits(formBodyLimit, formReadTimeout, formWriteLimit), s.sessions.LoadAndSave, s.identify)
 
 		r.Get("/", s.h(s.handleHome))
 		r.Get("/accessibility", s.h(s.handleAccessibility))
+
+		// Signing in and out, and the links in emails (auth.go).
+		r.Get("/sign-in", s.h(s.handleSignInPage))
+		r.Post("/sign-in", s.h(s.handleSignIn))
+		r.Post("/sign-out", s.h(s.handleSignOut))
+		r.Get("/forgot-password", s.h(s.handleForgotPasswordPage))
+		r.Post("/forgot-password", s.h(s.handleForgotPassword))
+		r.Get("/reset-password/{token}", s.h(s.handlePasswordLinkPage("reset")))
+		r.Post("/reset-password/{token}", s.h(s.handlePasswordLink("reset")))
+		r.Get("/set-password/{token}", s.h(s.handlePasswordLinkPage("set")))
+		r.Post("/set-password/{token}", s.h(s.handlePasswordLink("set")))
+		r.Get("/invitations/{token}", s.h(s.handleInvitationPage))
+		r.Post("/invitations/{token}", s.h(s.handleInvitation))
+
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireUser)
+			r.Get("/sign-in/security-code", s.h(s.handleSecurityCodePage))
+			r.Post("/sign-in/security-code", s.h(s.handleSecurityCode))
+			r.Get("/sign-in/recovery-code", s.h(s.handleRecoveryCodePage))
+			r.Post("/sign-in/recovery-code", s.h(s.handleRecoveryCode))
+			r.Get("/two-factor/setup", s.h(s.handleTwoFactorSetupPage))
+			r.Get("/two-factor/qr.png", s.h(s.handleTwoFactorQRCode))
+			r.Post("/two-factor/setup", s.h(s.handleTwoFactorSetup))
+			r.Get("/choose-school", s.h(s.handleChooseSchoolPage))
+			r.Post("/choose-school", s.h(s.handleChooseSchool))
+
+			// The signed-in person's own account (account.go).
+			r.Get("/account", s.h(s.handleAccount))
+			r.Post("/account/password", s.h(s.handlePasswordChange))
+
+			// Role requests, decided by a DSL or the head (admin.go).
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.DSL, actor.Head))
+				r.Get("/role-requests", s.h(s.handleRoleRequests))
+				r.Post("/role-requests/{id}/approve", s.h(s.handleRoleRequestDecide(true)))
+				r.Post("/role-requests/{id}/reject", s.h(s.handleRoleRequestDecide(false)))
+			})
+
+			// Admin: users and school settings (admin.go).
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.Admin))
+				r.Get("/admin/users", s.h(s.handleUsers))
+				r.Get("/admin/users/invite", s.h(s.handleInvitePage))
+				r.Post("/admin/users/invite", s.h(s.handleInvite))
+				r.Get("/admin/users/{id}", s.h(s.handleUser))
+				r.Post("/admin/users/{id}/role", s.h(s.handleUserRole))
+				r.Post("/admin/users/{id}/deactivate", s.h(s.handleUserActive(false)))
+				r.Post("/admin/users/{id}/reactivate", s.h(s.handleUserActive(true)))
+				r.Post("/admin/users/{id}/reset-2fa", s.h(s.handleUserResetSecondFactor))
+				r.Get("/admin/settings", s.h(s.handleSettingsPage))
+				r.Post("/admin/settings", s.h(s.handleSettings))
+				r.Get("/admin/settings/terms", s.h(s.handleTermsPage))
+				r.Post("/admin/settings/terms", s.h(s.handleTermAdd))
+				r.Post("/admin/settings/terms/{id}/delete", s.h(s.handleTermDelete))
+			})
+		})
 	})
 
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errNotFoundPage) })

@@ -11,6 +11,9 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/school"
 )
 
 // Config is what the web layer needs to know about the deployment.
@@ -33,6 +36,8 @@ type Server struct {
 	cleanup  *sessionCleanup
 	metrics  *Metrics // nil: not collected
 	ready    atomic.Bool
+	auth     *auth.Service
+	schools  *school.Service
 }
 
 // Deps are the services the handlers call.
@@ -40,11 +45,21 @@ type Deps struct {
 	Log     *slog.Logger
 	Pool    *pgxpool.Pool
 	Metrics *Metrics // optional
+	// Auth and Schools default to services on Pool without email (tests
+	// that need invitation or reset emails pass app.Build's).
+	Auth    *auth.Service
+	Schools *school.Service
 }
 
 // New returns a Server. It is ready (for /readyz) until SetReady(false).
 func New(cfg Config, d Deps) *Server {
-	s := &Server{log: d.Log, cfg: cfg, pool: d.Pool, metrics: d.Metrics}
+	s := &Server{log: d.Log, cfg: cfg, pool: d.Pool, metrics: d.Metrics, auth: d.Auth, schools: d.Schools}
+	if s.auth == nil {
+		s.auth = auth.NewService(d.Pool, nil, auth.Config{BaseURL: cfg.BaseURL})
+	}
+	if s.schools == nil {
+		s.schools = school.NewService(d.Pool)
+	}
 	s.sessions = newSessions(cfg, d.Pool, s.sessionError)
 	s.cleanup = startSessionCleanup(d.Pool, d.Log, 10*time.Minute)
 	s.ready.Store(true)

@@ -21,6 +21,9 @@ type Chrome struct {
 	Nav        []NavItem
 	// CanSwitchSchool shows a "Switch school" link for users with several schools.
 	CanSwitchSchool bool
+	// Flash is a one-time message about what the person just did ("Invitation
+	// sent"), shown at the top of the page.
+	Flash string
 }
 
 type chromeKey struct{}

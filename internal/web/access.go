@@ -1,0 +1,253 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/web/layout"
+)
+
+// What a session holds. The user's id and session epoch are set at
+// sign-in; the second factor once it is checked ("totp", "recovery_code",
+// or "none" when none was needed); the school once chosen.
+const (
+	sessUserID = "user_id"
+	sessEpoch  = "epoch"
+	sessFactor = "second_factor"
+	sessSchool = "school_id"
+	sessNext   = "next"
+	sessFlash  = "flash"
+)
+
+// signIn is who a request comes from, worked out by identify from the
+// session and the database on every request.
+type signIn struct {
+	Stage   auth.Stage
+	Account auth.Account // from PasswordChecked on
+	// Actor and Membership are set at auth.InSchool.
+	Actor      actor.Actor
+	Membership auth.Membership
+}
+
+type signInKey struct{}
+
+// signInFrom returns the request's signIn (anonymous without identify).
+func signInFrom(r *http.Request) signIn {
+	si, _ := r.Context().Value(signInKey{}).(signIn)
+	return si
+}
+
+// actorFrom returns who is acting: the signed-in user in their current
+// school with their role there, and where the request came from. Behind
+// requireUser it always has a user and a school.
+func actorFrom(r *http.Request) actor.Actor {
+	return signInFrom(r).Actor
+}
+
+// identify works out who the request comes from: it loads the session's
+// account and checks its session epoch (a changed epoch — deactivation,
+// role change, password or second-factor change — ends the session on its
+// next request) and that the person still has an active membership. It
+// puts the result in the context for the guards and handlers, and the page
+// frame (school name, navigation, sign out, one-time message) for templates.
+func (s *Server) identify(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si, err := s.loadSignIn(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), signInKey{}, si)
+		ctx = layout.WithChrome(ctx, s.chrome(r, si))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) loadSignIn(r *http.Request) (signIn, error) {
+	ctx := r.Context()
+	uid := s.sessions.GetInt64(ctx, sessUserID)
+	if uid == 0 {
+		return signIn{Stage: auth.Anonymous}, nil
+	}
+	a, err := s.auth.Account(ctx, uid)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return signIn{}, err
+	}
+	if err != nil || a.Epoch != s.sessions.GetInt(ctx, sessEpoch) || len(a.Schools) == 0 {
+		// The session is over: destroyed on the server, so its cookie is
+		// worth nothing even if replayed.
+		if err := s.sessions.Destroy(ctx); err != nil {
+			return signIn{}, err
+		}
+		return signIn{Stage: auth.Anonymous}, nil
+	}
+	si := signIn{Stage: auth.PasswordChecked, Account: a}
+	factor := s.sessions.GetString(ctx, sessFactor)
+	if factor == "" || (a.NeedsSecondFactor && factor == "none") {
+		return si, nil
+	}
+	m, ok := a.In(s.sessions.GetInt64(ctx, sessSchool))
+	if !ok {
+		si.Stage = auth.SignedIn
+		return si, nil
+	}
+	si.Stage, si.Membership = auth.InSchool, m
+	si.Actor = actor.Actor{UserID: a.UserID, SchoolID: m.SchoolID, Role: m.Role, Source: s.source(r)}
+	return si, nil
+}
+
+// chrome is the page frame for a request: the school and navigation once in
+// a school, a sign-out button from the password on, and a one-time message
+// (taken from the session on pages, not on form posts that redirect).
+func (s *Server) chrome(r *http.Request, si signIn) layout.Chrome {
+	c := layout.Chrome{SignedIn: si.Stage >= auth.PasswordChecked}
+	if r.Method == http.MethodGet {
+		c.Flash = s.sessions.PopString(r.Context(), sessFlash)
+	}
+	if si.Stage != auth.InSchool {
+		return c
+	}
+	c.UserName = si.Account.Name
+	c.SchoolName = si.Membership.SchoolName
+	c.CanSwitchSchool = len(si.Account.Schools) > 1
+	c.Nav = navFor(si.Actor.Role, r.URL.Path)
+	return c
+}
+
+// navFor is the navigation of a role: the pages it uses most. Current marks
+// the page of path (or a page under it).
+func navFor(role actor.Role, path string) []layout.NavItem {
+	var items []layout.NavItem
+	add := func(text, href string) {
+		current := path == href || strings.HasPrefix(path, href+"/")
+		items = append(items, layout.NavItem{Text: text, Href: href, Current: current})
+	}
+	if role == actor.DSL || role == actor.Head {
+		add("Role requests", "/role-requests")
+	}
+	if role == actor.Admin {
+		add("Users", "/admin/users")
+		add("School settings", "/admin/settings")
+	}
+	add("Your account", "/account")
+	return items
+}
+
+// requireUser lets a request through only when the permission table
+// (auth.RuleFor) allows its session on the matched route: a route without a
+// rule is refused. Someone not far enough through signing in is sent to
+// the next step (sign in, second factor, choose a school) and comes back
+// afterwards; someone whose role the rule excludes gets 403.
+func (s *Server) requireUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pattern := chi.RouteContext(r.Context()).RoutePattern()
+		rule, ok := auth.RuleFor(r.Method, pattern)
+		if !ok {
+			s.log.ErrorContext(r.Context(), "route has no access rule in internal/auth's permission table",
+				"method", r.Method, "route", pattern)
+			s.fail(w, r, errForbidden)
+			return
+		}
+		si := signInFrom(r)
+		if rule.Allows(si.Stage, si.Actor.Role) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if si.Stage < rule.Stage {
+			s.nextStep(w, r, si)
+			return
+		}
+		s.fail(w, r, errForbidden)
+	})
+}
+
+// requireRole lets through only members of the current school holding one
+// of roles: a second, explicit check beside the permission table, for
+// routes.go to read as it does.
+func (s *Server) requireRole(roles ...actor.Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			si := signInFrom(r)
+			switch {
+			case si.Stage < auth.InSchool:
+				s.nextStep(w, r, si)
+			case !slices.Contains(roles, si.Actor.Role):
+				s.fail(w, r, errForbidden)
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// nextStep sends someone part-way through signing in to their next step.
+// A GET remembers where they were going, to return there afterwards.
+func (s *Server) nextStep(w http.ResponseWriter, r *http.Request, si signIn) {
+	if r.Method == http.MethodGet && si.Stage != auth.PasswordChecked {
+		if next := safeNext(r.URL.RequestURI()); next != "" {
+			s.sessions.Put(r.Context(), sessNext, next)
+		}
+	}
+	switch si.Stage {
+	case auth.Anonymous:
+		http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
+	case auth.PasswordChecked:
+		http.Redirect(w, r, secondFactorPath(si.Account), http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/choose-school", http.StatusSeeOther)
+	}
+}
+
+// secondFactorPath is the page where a person passes their second factor:
+// the code page, or enrolment when they have none yet.
+func secondFactorPath(a auth.Account) string {
+	if a.Enrolled {
+		return "/sign-in/security-code"
+	}
+	return "/two-factor/setup"
+}
+
+// safeNext returns raw when it is a path on this site, safe to redirect to
+// after signing in, and "" otherwise. Only a path starting with one "/" is
+// accepted: never "//host" or "/\host" (browsers read both as another
+// site), a scheme, a backslash or control character anywhere, nor any of
+// these disguised by percent-encoding.
+func safeNext(raw string) string {
+	if len(raw) == 0 || len(raw) > 2000 {
+		return ""
+	}
+	check := func(p string, spaceOK bool) bool {
+		if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') {
+			return false
+		}
+		// Browsers drop tabs and line breaks from URLs, so "/\t/host" is "//host".
+		return strings.IndexFunc(p, func(r rune) bool { return unicode.IsControl(r) || (!spaceOK && unicode.IsSpace(r)) }) < 0
+	}
+	if !check(raw, false) {
+		return ""
+	}
+	// Percent-encoding must not hide any of the above, even decoded twice.
+	decoded := raw
+	for range 2 {
+		d, err := url.PathUnescape(decoded)
+		if err != nil || !check(d, true) {
+			return ""
+		}
+		decoded = d
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	return raw
+}
