@@ -115,6 +115,7 @@ var routes = map[string]Rule{
 	"POST /admin/users/{id}/deactivate":      Roles(actor.Admin),
 	"POST /admin/users/{id}/reactivate":      Roles(actor.Admin),
 	"POST /admin/users/{id}/reset-2fa":       Roles(actor.Admin),
+	"GET /admin/audit":                       Roles(actor.Admin), // the audit log (internal/web/audit.go)
 	"GET /admin/settings":                    Roles(actor.Admin),
 	"POST /admin/settings":                   Roles(actor.Admin),
 	"GET /admin/settings/terms":              Roles(actor.Admin),

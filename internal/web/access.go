@@ -138,6 +138,7 @@ func navFor(role actor.Role, path string) []layout.NavItem {
 	if role == actor.Admin {
 		add("Users", "/admin/users")
 		add("School settings", "/admin/settings")
+		add("Audit log", "/admin/audit")
 	}
 	add("Your account", "/account")
 	return items

@@ -83,6 +83,7 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/admin/users/{id}/deactivate", s.h(s.handleUserActive(false)))
 				r.Post("/admin/users/{id}/reactivate", s.h(s.handleUserActive(true)))
 				r.Post("/admin/users/{id}/reset-2fa", s.h(s.handleUserResetSecondFactor))
+				r.Get("/admin/audit", s.h(s.handleAuditLog)) // audit.go
 				r.Get("/admin/settings", s.h(s.handleSettingsPage))
 				r.Post("/admin/settings", s.h(s.handleSettings))
 				r.Get("/admin/settings/terms", s.h(s.handleTermsPage))

@@ -1,0 +1,95 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/apptest"
+	"github.com/havenschools/haven/internal/audit"
+	"github.com/havenschools/haven/internal/db"
+)
+
+// signInWithCode signs email in with the password and a code from secret.
+func signInWithCode(t *testing.T, s *site, email, secret string) *apptest.Client {
+	t.Helper()
+	c := s.Client(t)
+	expectRedirect(t, signIn(t, c, email, password), "/sign-in/security-code")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectRedirect(t, c.PostForm("/sign-in/security-code", url.Values{"code": {code}}), "/")
+	return c
+}
+
+var nextRE = regexp.MustCompile(`href="(/admin/audit\?[^"]*)"[^>]*rel="next"`)
+
+func TestAuditLogPage(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	admin := s.person(t, "admin@brookfield.test", actor.Admin)
+	secret := s.enrol(t, admin.UserID)
+	dsl := s.person(t, "dsl@brookfield.test", actor.DSL)
+	ctx := context.Background()
+	for i := range 60 { // more than a page
+		by := actor.Actor{UserID: dsl.UserID, SchoolID: s.school, Role: actor.DSL}
+		err := db.InSchool(ctx, s.DB.App, by, func(tx pgx.Tx) error {
+			return audit.Record(ctx, tx, by, audit.Event{Action: "concern.view", SubjectType: "concern",
+				SubjectID: fmt.Sprintf("C-2026-%06d", i%10+1)})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := signInWithCode(t, s, "admin@brookfield.test", secret)
+
+	r := c.Get("/admin/audit")
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET /admin/audit: %d\n%s", r.Status, r.Body)
+	}
+	text := visible(r.Body)
+	for _, want := range []string{"Audit log", "Events, newest first", "auth.sign_in", "Pat admin", "Pat dsl", "concern.view"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the page lacks %q:\n%.3000s", want, text)
+		}
+	}
+	m := nextRE.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no Next page link on a log of more than 50 events")
+	}
+	older := c.Get(html.UnescapeString(m[1]))
+	if older.Status != http.StatusOK || !strings.Contains(visible(older.Body), "school.create") || !strings.Contains(older.Body, "Newest events") {
+		t.Errorf("the next page: %d\n%.2000s", older.Status, visible(older.Body))
+	}
+
+	onlySignIns := c.Get("/admin/audit?action=auth")
+	if got := visible(onlySignIns.Body); !strings.Contains(got, "auth.sign_in") || strings.Contains(got, "concern C-2026-") {
+		t.Errorf("filtered by the auth area:\n%.2000s", got)
+	}
+	bad := c.Get("/admin/audit?from-day=31&from-month=2&from-year=2026&action=Concern%20View")
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "There is a problem") ||
+		!strings.Contains(bad.Body, `href="#from-day"`) || !strings.Contains(bad.Body, "Enter an action such as concern.view") {
+		t.Errorf("invalid filters: %d\n%.2000s", bad.Status, visible(bad.Body))
+	}
+	if n := s.count(t, "audit_events WHERE action = 'audit.view' AND actor_user_id = $1", admin.UserID); n != 3 {
+		t.Errorf("audit.view events = %d, want 3 (one per page of results shown)", n)
+	}
+
+	s.person(t, "sam@brookfield.test", actor.Staff)
+	sc := s.Client(t)
+	expectRedirect(t, signIn(t, sc, "sam@brookfield.test", password), "/")
+	if r := sc.Get("/admin/audit"); r.Status != http.StatusForbidden {
+		t.Errorf("staff GET /admin/audit: %d, want 403", r.Status)
+	}
+}
