@@ -38,13 +38,18 @@ func demoCmd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	return seedDemo(ctx, pool, env)
+	logins := ""
+	if cfg.Embedded() {
+		logins = demoLoginsFile(cfg)
+	}
+	return seedDemo(ctx, pool, env, logins)
 }
 
-// seedDemo creates Demo Academy unless it exists, and prints how to use it.
-// Only the embedded default and `haven demo` call it: production data never
-// gets demo rows.
-func seedDemo(ctx context.Context, pool *pgxpool.Pool, env Env) error {
+// seedDemo creates Demo Academy unless it exists, with its demo logins, and
+// prints how to use it. Only the embedded default and `haven demo` call it:
+// production data never gets demo rows. loginsFile keeps the demo logins
+// for later runs (the embedded default); "" prints new ones once only.
+func seedDemo(ctx context.Context, pool *pgxpool.Pool, env Env, loginsFile string) error {
 	schools := school.NewService(pool)
 	sc, err := schools.BySlug(ctx, DemoSlug)
 	if errors.Is(err, db.ErrNotFound) {
@@ -55,6 +60,9 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, env Env) error {
 	}
 	if err != nil {
 		return fmt.Errorf("demo school: %w", err)
+	}
+	if err := seedDemoAccounts(ctx, pool, env, sc, loginsFile); err != nil {
+		return fmt.Errorf("demo logins: %w", err)
 	}
 	if n, err := seedDemoRoll(ctx, pool, sc.ID, time.Now()); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
@@ -34,10 +35,12 @@ type App struct {
 // application on a test database.
 func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logger) (*App, error) {
 	reg := newRegistry(pool)
-	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) })
+	escalator := concern.NewEscalator(pool, cfg.BaseURL, nil)
+	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) }, escalator.AddWorkers)
 	if err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}
+	jobClient.PeriodicJobs().Add(escalator.PeriodicJob())
 	srv := web.New(web.Config{
 		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
@@ -90,7 +93,7 @@ func Serve(ctx context.Context, cfg Config, env Env, started chan<- string) erro
 	}
 	defer pool.Close()
 	if d.cluster != nil {
-		if err := seedDemo(ctx, pool, env); err != nil {
+		if err := seedDemo(ctx, pool, env, demoLoginsFile(cfg)); err != nil {
 			return err
 		}
 		// In production the operator's scheduler runs `haven audit checkpoint`.
