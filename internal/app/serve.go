@@ -15,7 +15,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/havenschools/haven/internal/auth"
-	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
@@ -35,12 +34,10 @@ type App struct {
 // application on a test database.
 func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logger) (*App, error) {
 	reg := newRegistry(pool)
-	escalator := concern.NewEscalator(pool, cfg.BaseURL, nil)
-	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) }, escalator.AddWorkers)
+	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) })
 	if err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}
-	jobClient.PeriodicJobs().Add(escalator.PeriodicJob())
 	srv := web.New(web.Config{
 		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
