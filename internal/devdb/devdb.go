@@ -59,6 +59,7 @@ type Cluster struct {
 	cmd       *exec.Cmd
 	done      chan error
 	logFile   *os.File
+	attached  bool // another process started the server: Stop leaves it running
 }
 
 // Start initialises the cluster in opts.Dir when it is new, starts the server
@@ -90,6 +91,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := prepareDir(dir, cred); err != nil {
 		return nil, err
 	}
+	if c, ok := attach(ctx, dir, bin, cred); ok {
+		fmt.Fprintf(logw, "using the PostgreSQL server already running in %s\n", dir)
+		return c, nil
+	}
 	c := &Cluster{Dir: dir, bin: bin, cred: cred, socketDir: dir, done: make(chan error, 1)}
 	if len(filepath.Join(dir, ".s.PGSQL.5432")) > 100 {
 		// Unix socket paths are limited to 107 bytes.
@@ -101,6 +106,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			return nil, err
 		}
 		c.socketDir = sd
+	}
+	// Recorded so that another process (haven audit verify while haven serve
+	// runs) can find and share the running server.
+	if err := os.WriteFile(filepath.Join(dir, "socket-dir"), []byte(c.socketDir), 0o644); err != nil {
+		return nil, err
 	}
 	data := filepath.Join(dir, "data")
 	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
@@ -178,6 +188,28 @@ func (c *Cluster) start(ctx context.Context, bin, data string, opts Options, cre
 	}
 }
 
+// attach returns the server already running in dir, if there is one: a
+// second haven process (haven audit verify beside haven serve) then shares it
+// rather than failing to start another on the same data.
+func attach(ctx context.Context, dir, bin string, cred *syscall.Credential) (*Cluster, bool) {
+	if _, err := os.Stat(filepath.Join(dir, "data", "postmaster.pid")); err != nil {
+		return nil, false
+	}
+	sd, err := os.ReadFile(filepath.Join(dir, "socket-dir"))
+	if err != nil {
+		return nil, false
+	}
+	c := &Cluster{Dir: dir, bin: bin, cred: cred, socketDir: string(sd), attached: true}
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(pingCtx, c.URL("postgres", "postgres"))
+	if err != nil {
+		return nil, false
+	}
+	conn.Close(ctx)
+	return c, true
+}
+
 // URL returns a connection URL for database as role user over the socket.
 func (c *Cluster) URL(database, user string) string {
 	q := url.Values{"host": {c.socketDir}, "port": {"5432"}, "user": {user}, "sslmode": {"disable"}}
@@ -213,9 +245,10 @@ func PrepareDir(dir string) error {
 }
 
 // Stop shuts the server down (fast shutdown: open transactions roll back,
-// committed data is kept) and waits for it to exit.
+// committed data is kept) and waits for it to exit. A server another
+// process started (Start attached to it) is left running.
 func (c *Cluster) Stop() error {
-	if c.cmd == nil || c.cmd.Process == nil {
+	if c.attached || c.cmd == nil || c.cmd.Process == nil {
 		return nil
 	}
 	_ = c.cmd.Process.Signal(syscall.SIGINT)

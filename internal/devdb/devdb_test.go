@@ -123,3 +123,39 @@ func execSQL(t *testing.T, url, sql string) {
 		t.Fatal(err)
 	}
 }
+
+// A second Start on a folder whose server is running shares that server, and
+// stopping the second leaves the first running (haven audit verify beside
+// haven serve).
+func TestStartAttachesToRunningServer(t *testing.T) {
+	if _, err := FindBinaries(); err != nil {
+		t.Skip(err)
+	}
+	dir, err := os.MkdirTemp("", "devdb-attach-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	ctx := context.Background()
+	first, err := Start(ctx, Options{Dir: filepath.Join(dir, "pg"), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Stop()
+	second, err := Start(ctx, Options{Dir: filepath.Join(dir, "pg"), Fast: true})
+	if err != nil {
+		t.Fatalf("second start: %v", err)
+	}
+	if !second.attached {
+		t.Fatal("the second start did not share the running server")
+	}
+	if err := second.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, first.URL("postgres", "postgres"))
+	if err != nil {
+		t.Fatalf("the first server stopped with the second: %v", err)
+	}
+	conn.Close(ctx)
+}
