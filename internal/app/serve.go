@@ -15,9 +15,11 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/web"
 )
@@ -42,8 +44,10 @@ func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logge
 		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
 	}, web.Deps{Log: log, Pool: pool, Metrics: web.NewMetrics(reg),
-		Auth:    auth.NewService(pool, jobClient, auth.Config{BaseURL: cfg.BaseURL}),
-		Schools: school.NewService(pool)})
+		Auth:     auth.NewService(pool, jobClient, auth.Config{BaseURL: cfg.BaseURL}),
+		Schools:  school.NewService(pool),
+		Concerns: concern.NewService(pool, jobClient, cfg.BaseURL),
+		Pupils:   pupil.NewService(pool)})
 	return &App{Web: srv, Jobs: jobClient, Metrics: reg}, nil
 }
 

@@ -101,6 +101,20 @@ var routes = map[string]Rule{
 	"GET /account":           AnyMember,
 	"POST /account/password": AnyMember,
 
+	// Reporting a concern, for every member of a school; each person sees
+	// only their own concerns, drafts and files (internal/web/concern.go).
+	"GET /concerns/new":                 AnyMember,
+	"POST /concerns":                    AnyMember,
+	"GET /concerns/drafts/{submission}": AnyMember,
+	"POST /concerns/draft":              AnyMember,
+	"POST /concerns/children":           AnyMember,
+	"POST /concerns/status":             AnyMember,
+	"GET /concerns/{ref}/submitted":     AnyMember,
+	"GET /concerns/{ref}":               AnyMember,
+	"POST /concerns/{ref}/addenda":      AnyMember,
+	"GET /my-concerns":                  AnyMember,
+	"GET /attachments/{id}":             AnyMember,
+
 	// Role requests: decided by a DSL or the head (internal/web/admin.go).
 	"GET /role-requests":               Roles(actor.DSL, actor.Head),
 	"POST /role-requests/{id}/approve": Roles(actor.DSL, actor.Head),

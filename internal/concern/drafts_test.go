@@ -53,6 +53,14 @@ func TestDrafts(t *testing.T) {
 		if len(list) != 1 || list[0].SubmissionID != form.SubmissionID || list[0].Children != "Amara Okafor, Child not known" {
 			t.Errorf("drafts = %+v", list)
 		}
+		empty := concern.Form{SubmissionID: concern.NewSubmissionID()} // no child chosen yet
+		if _, err := f.svc.SaveDraft(ctx, f.staff, empty, true); err != nil {
+			t.Fatal(err)
+		}
+		list, err = f.svc.Drafts(ctx, f.staff)
+		if err != nil || len(list) != 2 || list[0].SubmissionID != empty.SubmissionID || list[0].Children != "" {
+			t.Errorf("drafts = %+v, %v; want the empty one first, naming no child", list, err)
+		}
 	})
 
 	t.Run("nobody else sees or overwrites the draft", func(t *testing.T) {
@@ -91,7 +99,7 @@ func TestDrafts(t *testing.T) {
 		if _, err := f.svc.SaveDraft(ctx, f.staff, form, true); !errors.Is(err, concern.ErrAlreadySubmitted) {
 			t.Errorf("autosave after submission: err = %v, want ErrAlreadySubmitted", err)
 		}
-		if n := dbtest.Count(t, f.db.Owner, "concern_drafts"); n != 0 {
+		if n := dbtest.Count(t, f.db.Owner, "concern_drafts WHERE submission_id = $1", form.SubmissionID); n != 0 {
 			t.Errorf("drafts = %d", n)
 		}
 	})

@@ -281,11 +281,14 @@ func (s *Service) Draft(ctx context.Context, by actor.Actor, submissionID string
 func (s *Service) Drafts(ctx context.Context, by actor.Actor) ([]DraftSummary, error) {
 	var out []DraftSummary
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		// A draft's "children" is an array, or null before any child is chosen.
 		rows, _ := tx.Query(ctx, `SELECT submission_id::text, saved_at,
-				coalesce((SELECT array_agg((e ->> 'child_id')::bigint) FROM jsonb_array_elements(data -> 'children') AS e
+				coalesce((SELECT array_agg((e ->> 'child_id')::bigint) FROM jsonb_array_elements(children) AS e
 				          WHERE e ? 'child_id'), '{}') AS ids,
-				(SELECT count(*) FROM jsonb_array_elements(data -> 'children') AS e WHERE NOT e ? 'child_id') AS unknown
-			FROM concern_drafts WHERE school_id = $1 AND author_id = $2 ORDER BY saved_at DESC`, by.SchoolID, by.UserID)
+				(SELECT count(*) FROM jsonb_array_elements(children) AS e WHERE NOT e ? 'child_id') AS unknown
+			FROM concern_drafts,
+				LATERAL (SELECT CASE jsonb_typeof(data -> 'children') WHEN 'array' THEN data -> 'children' ELSE '[]' END) AS c (children)
+			WHERE school_id = $1 AND author_id = $2 ORDER BY saved_at DESC`, by.SchoolID, by.UserID)
 		type row struct {
 			SubmissionID string
 			SavedAt      time.Time

@@ -82,6 +82,10 @@ func isUnavailable(err error) bool {
 // sessionError is scs's error handler: the session store could not be read
 // or written, which in practice means the database is down.
 func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Method == http.MethodPost && r.URL.Path == "/concerns" {
+		s.concernOutage(w, r) // the concern form comes back with what was typed
+		return
+	}
 	s.fail(w, r, errors.Join(errUnavailable, err))
 }
 

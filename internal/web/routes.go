@@ -64,6 +64,19 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/account", s.h(s.handleAccount))
 			r.Post("/account/password", s.h(s.handlePasswordChange))
 
+			// Reporting a concern, and the reporter's own concerns
+			// (concern.go; the form itself posts in the upload group below).
+			r.Get("/concerns/new", s.h(s.handleConcernNew))
+			r.Get("/concerns/drafts/{submission}", s.h(s.handleConcernDraft))
+			r.Post("/concerns/draft", s.h(s.handleConcernAutosave))
+			r.Post("/concerns/children", s.h(s.handleChildSearch))
+			r.Post("/concerns/status", s.h(s.handleConcernStatus))
+			r.Get("/concerns/{ref}/submitted", s.h(s.handleConcernSubmitted))
+			r.Get("/concerns/{ref}", s.h(s.handleConcernShow))
+			r.Post("/concerns/{ref}/addenda", s.h(s.handleAddendumCreate))
+			r.Get("/my-concerns", s.h(s.handleMyConcerns))
+			r.Get("/attachments/{id}", s.h(s.handleAttachmentDownload))
+
 			// Role requests, decided by a DSL or the head (admin.go).
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(actor.DSL, actor.Head))
@@ -91,6 +104,16 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/admin/settings/terms/{id}/delete", s.h(s.handleTermDelete))
 			})
 		})
+	})
+
+	// The concern form posts its files with it, so it has an upload's body
+	// limit and deadlines (concern.go). A form posted after its session
+	// ended is kept for its author before the access check sends them to
+	// sign in.
+	r.Group(func(r chi.Router) {
+		r.Use(limits(uploadBodyLimit, uploadTimeout, uploadTimeout), s.sessions.LoadAndSave, s.identify,
+			s.stashConcernOnExpiry, s.requireUser)
+		r.Post("/concerns", s.h(s.handleConcernPost))
 	})
 
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errNotFoundPage) })

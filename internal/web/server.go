@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 )
 
@@ -38,6 +40,8 @@ type Server struct {
 	ready    atomic.Bool
 	auth     *auth.Service
 	schools  *school.Service
+	concerns *concern.Service
+	pupils   *pupil.Service
 }
 
 // Deps are the services the handlers call.
@@ -49,6 +53,10 @@ type Deps struct {
 	// that need invitation or reset emails pass app.Build's).
 	Auth    *auth.Service
 	Schools *school.Service
+	// Concerns is required for the concern pages (app.Build passes it: it
+	// needs the job client to email the DSLs). Pupils defaults to a service on Pool.
+	Concerns *concern.Service
+	Pupils   *pupil.Service
 }
 
 // New returns a Server. It is ready (for /readyz) until SetReady(false).
@@ -59,6 +67,10 @@ func New(cfg Config, d Deps) *Server {
 	}
 	if s.schools == nil {
 		s.schools = school.NewService(d.Pool)
+	}
+	s.concerns, s.pupils = d.Concerns, d.Pupils
+	if s.pupils == nil {
+		s.pupils = pupil.NewService(d.Pool)
 	}
 	s.sessions = newSessions(cfg, d.Pool, s.sessionError)
 	s.cleanup = startSessionCleanup(d.Pool, d.Log, 10*time.Minute)

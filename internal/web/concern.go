@@ -1,0 +1,779 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/web/page"
+)
+
+// writeTimeout bounds a concern's write once the request has arrived: it is
+// detached from the request, so a closed tab does not abort a good commit.
+const writeTimeout = 30 * time.Second
+
+// sessPendingConcern holds a form posted after the session ended, to show
+// again once its author has signed in.
+const sessPendingConcern = "pending_concern"
+
+// concernInput is everything the "Report a concern" form posts: the form
+// itself and the parts of the page around it.
+type concernInput struct {
+	Form                concern.Form
+	Action              string
+	Query               string
+	Pick                string
+	NotKnown            bool
+	NotKnownDescription string
+	New                 page.NewChildForm
+	Author              int64
+	Names               map[int]string // the children's names as the page showed them
+}
+
+// readConcernForm reads the posted form. Nothing in it is trusted: the
+// domain checks it all.
+func readConcernForm(r *http.Request) concernInput {
+	v := r.PostForm
+	in := concernInput{
+		Action:              v.Get("action"),
+		Query:               strings.TrimSpace(v.Get("q")),
+		Pick:                v.Get("pick"),
+		NotKnown:            v.Get("not_known") == "yes",
+		NotKnownDescription: strings.TrimSpace(v.Get("not_known_description")),
+		New: page.NewChildForm{
+			FirstName: v.Get("new_first_name"), LastName: v.Get("new_last_name"),
+			DOB:       dateParts(v, "new_dob"), YearGroup: v.Get("new_year_group"),
+		},
+		Names: map[int]string{},
+	}
+	in.Author, _ = strconv.ParseInt(v.Get("author"), 10, 64)
+	f := concern.Form{
+		SubmissionID:   v.Get("submission_id"),
+		InDanger:       v.Get(concern.FieldInDanger),
+		Account:        v.Get(concern.FieldAccount),
+		ChildsWords:    v.Get(concern.FieldChildsWords),
+		Happened:       dateParts(v, concern.FieldHappened),
+		HappenedApprox: v.Get("happened_approx") == "yes",
+		HappenedTime:   v.Get(concern.FieldHappenedTime),
+		Seen:           dateParts(v, concern.FieldSeen),
+		Location:       v.Get(concern.FieldLocation),
+		ToldDSL:        v.Get(concern.FieldToldDSL),
+		ToldDSLWho:     v.Get(concern.FieldToldDSLWho),
+		ToldDSLWhen:    v.Get(concern.FieldToldDSLWhen),
+		ActionsTaken:   v.Get(concern.FieldActions),
+		Categories:     v[concern.FieldCategories],
+		Indicators:     v[concern.FieldIndicators],
+		FGMPolice:      v.Get(concern.FieldFGMPolice),
+		FGMPoliceRef:   v.Get(concern.FieldFGMRef),
+		OnBehalfOf:     v.Get(concern.FieldOnBehalfOf),
+	}
+	for i := 0; i < concern.MaxChildren; i++ {
+		key := concern.ChildField(i)
+		_, hasID := v[key+"-id"]
+		_, hasDesc := v[key+"-description"]
+		if !hasID && !hasDesc {
+			break
+		}
+		id, _ := strconv.ParseInt(v.Get(key+"-id"), 10, 64)
+		c := concern.FormChild{ChildID: id, Role: concern.Role(v.Get(key + "-role"))}
+		if id == 0 {
+			c.Description = strings.TrimSpace(v.Get(key + "-description"))
+		}
+		f.Children = append(f.Children, c)
+		in.Names[i] = v.Get(key + "-name")
+	}
+	for i := 0; i < concern.MaxBodyMarks; i++ {
+		key := "mark-" + strconv.Itoa(i)
+		if _, ok := v[key+"-region"]; !ok {
+			break
+		}
+		m := concern.BodyMark{Region: v.Get(key + "-region"), Side: v.Get(key + "-side"), Note: strings.TrimSpace(v.Get(key + "-note"))}
+		if m.Region != "" || m.Note != "" {
+			f.BodyMarks = append(f.BodyMarks, m)
+		}
+	}
+	in.Form = f
+	return in
+}
+
+func dateParts(v url.Values, prefix string) concern.DateParts {
+	return concern.DateParts{Day: v.Get(prefix + "-day"), Month: v.Get(prefix + "-month"), Year: v.Get(prefix + "-year")}
+}
+
+// newForm is a blank form: a fresh submission id, and today as the day the
+// concern came to the person's attention.
+func newForm() concern.Form {
+	return concern.Form{SubmissionID: concern.NewSubmissionID(), Seen: concern.DatePartsOf(pupil.Today(time.Now()))}
+}
+
+// handleConcernNew handles GET /concerns/new, the "Report a concern" form.
+// A form kept from a session that ended is shown again to its author.
+func (s *Server) handleConcernNew(w http.ResponseWriter, r *http.Request) error {
+	by := actorFrom(r)
+	if in, ok := s.takePendingConcern(r, by); ok {
+		v, err := s.concernPage(r.Context(), by, in)
+		if err != nil {
+			return err
+		}
+		if in.Form.InDanger != "yes" {
+			if saved, err := s.concerns.SaveDraft(r.Context(), by, in.Form, false); err == nil {
+				v.SavedAt = saved
+			}
+		}
+		v.Notice = "Your session had ended, so your concern was not sent. What you typed is below: check it and select “Submit concern”. Choose any files again."
+		return render(w, r, http.StatusOK, page.ConcernNew(v))
+	}
+	v, err := s.concernPage(r.Context(), by, concernInput{Form: newForm()})
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, page.ConcernNew(v))
+}
+
+// handleConcernDraft handles GET /concerns/drafts/{submission}: the author
+// carries on with a draft. Anyone else's draft is not found.
+func (s *Server) handleConcernDraft(w http.ResponseWriter, r *http.Request) error {
+	by := actorFrom(r)
+	f, saved, err := s.concerns.Draft(r.Context(), by, chi.URLParam(r, "submission"))
+	if err != nil {
+		return err
+	}
+	v, err := s.concernPage(r.Context(), by, concernInput{Form: f})
+	if err != nil {
+		return err
+	}
+	v.SavedAt = saved
+	return render(w, r, http.StatusOK, page.ConcernNew(v))
+}
+
+// handleConcernPost handles POST /concerns: every button of the form.
+// Files chosen are stored first, whatever the button; "Submit concern"
+// stores the concern and redirects to its receipt, once committed; the
+// other buttons (find a child, add or remove one, add a mark, remove a
+// file, save a draft) save the draft — unless a child is in immediate danger
+// — and show the form again with everything typed.
+func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error {
+	if err := parseConcernRequest(r); err != nil {
+		return err
+	}
+	by := actorFrom(r)
+	in := readConcernForm(r)
+	if !concern.ValidSubmissionID(in.Form.SubmissionID) {
+		in.Form.SubmissionID = concern.NewSubmissionID()
+	}
+	// The write outlives the request: a closed tab must not abort a good commit.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), writeTimeout)
+	defer cancel()
+
+	problems := validate.Problems{}
+	submitted, err := s.attachFiles(ctx, by, in.Form, r, problems)
+	if err != nil {
+		return s.concernFailed(w, r, by, in, err)
+	}
+	if submitted {
+		return s.redirectToReceipt(w, r, by, in.Form.SubmissionID)
+	}
+	addNotKnown(&in, problems)
+
+	status, anchor := http.StatusOK, ""
+	var results []pupil.Child
+	searched, more := false, false
+	notice := ""
+	switch act := in.Action; {
+	case act == "submit":
+		if in.Query != "" && len(in.Form.Children) == 0 && !in.NotKnown {
+			// A name typed but never looked up: find it, and ask them to choose.
+			res, err := s.pupils.Search(ctx, by, in.Query)
+			if err != nil {
+				return s.concernFailed(w, r, by, in, err)
+			}
+			results, more, searched = res.Children, res.More, true
+		}
+		if len(problems) == 0 {
+			receipt, err := s.concerns.Submit(ctx, by, in.Form)
+			if err == nil {
+				s.redirectTo(w, r, "/concerns/"+receipt.Ref+"/submitted")
+				return nil
+			}
+			p, ok := errors.AsType[validate.Problems](err)
+			if !ok {
+				return s.concernFailed(w, r, by, in, err)
+			}
+			for k, msg := range p {
+				problems.Add(k, msg)
+			}
+		}
+		if searched && problems[concern.FieldChild] != "" {
+			problems[concern.FieldChild] = "Choose the child from the list, or select ‘Child not known’ and describe them"
+		}
+		status = http.StatusUnprocessableEntity
+	case act == "find":
+		if in.Query == "" {
+			notice = "Draft saved." // Enter in a box of the form: save, and say so
+			break
+		}
+		res, err := s.pupils.Search(ctx, by, in.Query)
+		if p, ok := errors.AsType[validate.Problems](err); ok {
+			problems.Add("q", p["q"])
+		} else if err != nil {
+			return s.concernFailed(w, r, by, in, err)
+		}
+		results, more, searched, anchor = res.Children, res.More, true, "child-search"
+	case act == "add":
+		anchor = "children"
+		id, _ := strconv.ParseInt(in.Pick, 10, 64)
+		if id == 0 {
+			problems.Add("pick", "Choose the child")
+			res, err := s.pupils.Search(ctx, by, in.Query)
+			if err == nil {
+				results, more, searched = res.Children, res.More, true
+			}
+			break
+		}
+		c, err := s.pupils.Get(ctx, by, id)
+		if errors.Is(err, db.ErrNotFound) {
+			problems.Add("q", "That child could not be found: search again")
+			break
+		} else if err != nil {
+			return s.concernFailed(w, r, by, in, err)
+		}
+		addChild(&in.Form, concern.FormChild{ChildID: c.ID})
+		in.Query = ""
+	case act == "add-new":
+		anchor = "children"
+		c, p, err := s.addInlineChild(ctx, by, in.New)
+		if err != nil {
+			return s.concernFailed(w, r, by, in, err)
+		}
+		for k, msg := range p {
+			problems.Add(k, msg)
+		}
+		if len(p) == 0 {
+			addChild(&in.Form, concern.FormChild{ChildID: c.ID})
+			in.New = page.NewChildForm{}
+		}
+	case strings.HasPrefix(act, "remove-child-"):
+		anchor = "children"
+		if i, err := strconv.Atoi(strings.TrimPrefix(act, "remove-child-")); err == nil && i >= 0 && i < len(in.Form.Children) {
+			in.Form.Children = slices.Delete(in.Form.Children, i, i+1)
+		}
+	case strings.HasPrefix(act, "remove-file-"):
+		anchor = "attachments-section"
+		err := s.concerns.RemoveAttachment(ctx, by, in.Form.SubmissionID, strings.TrimPrefix(act, "remove-file-"))
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return s.concernFailed(w, r, by, in, err)
+		}
+	case act == "add-mark":
+		anchor = "body-map"
+	default: // "save", or Enter pressed in a box of the form
+		notice = "Draft saved."
+	}
+
+	var saved time.Time
+	if in.Form.InDanger == "yes" {
+		if in.Action == "save" || notice != "" {
+			notice = "A concern about a child in immediate danger is not saved as a draft: tell a DSL now, then submit it."
+		}
+	} else {
+		saved, err = s.concerns.SaveDraft(ctx, by, in.Form, false)
+		switch {
+		case errors.Is(err, concern.ErrAlreadySubmitted):
+			return s.redirectToReceipt(w, r, by, in.Form.SubmissionID)
+		case err != nil:
+			if _, ok := errors.AsType[validate.Problems](err); !ok {
+				return s.concernFailed(w, r, by, in, err)
+			}
+			notice = ""
+		}
+	}
+	v, err := s.concernPage(ctx, by, in)
+	if err != nil {
+		return s.concernFailed(w, r, by, in, err)
+	}
+	v.Problems, v.Results, v.MoreResults, v.Searched, v.SavedAt, v.Anchor = problems, results, more, searched, saved, anchor
+	if notice == "Draft saved." && !saved.IsZero() {
+		notice = "Draft saved at " + strings.ToLower(saved.In(pupil.London()).Format("3:04PM")) + ". The DSL cannot see it until you submit it."
+	}
+	v.Notice = notice
+	if len(problems) > 0 && status == http.StatusOK {
+		status = http.StatusUnprocessableEntity
+	}
+	return render(w, r, status, page.ConcernNew(v))
+}
+
+// parseConcernRequest parses the form's multipart body (or a plain form),
+// after the route's body limit: a body over the limit is a 413.
+func parseConcernRequest(r *http.Request) error {
+	err := r.ParseMultipartForm(8 << 20) // larger files wait in temporary files, removed after the request
+	if errors.Is(err, http.ErrNotMultipart) {
+		err = r.ParseForm()
+	}
+	return err
+}
+
+// attachFiles stores the files chosen with the form, adding a problem for
+// each refused one. It reports a form already submitted.
+func (s *Server) attachFiles(ctx context.Context, by actor.Actor, f concern.Form, r *http.Request, problems validate.Problems) (submitted bool, err error) {
+	if r.MultipartForm == nil {
+		return false, nil
+	}
+	for _, fh := range r.MultipartForm.File[concern.FieldAttachments] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // the empty part a browser sends when no file is chosen
+		}
+		content, err := readUpload(fh)
+		if err != nil {
+			return false, err
+		}
+		_, err = s.concerns.Attach(ctx, by, f.SubmissionID, f.Categories, concern.Upload{Name: fh.Filename, Content: content})
+		switch p, ok := errors.AsType[validate.Problems](err); {
+		case ok:
+			problems.Add(concern.FieldAttachments, p[concern.FieldAttachments])
+		case errors.Is(err, concern.ErrAlreadySubmitted):
+			return true, nil
+		case err != nil:
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// readUpload reads an uploaded file, at most one byte past the size limit
+// (enough for the domain to refuse it).
+func readUpload(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, concern.MaxAttachmentSize+1))
+}
+
+// addNotKnown turns a ticked "Child not known" with a description into a
+// child of the form.
+func addNotKnown(in *concernInput, problems validate.Problems) {
+	if !in.NotKnown {
+		return
+	}
+	if in.NotKnownDescription == "" {
+		if in.Action == "submit" {
+			problems.Add("not_known_description", "Describe the child who is not known")
+		}
+		return
+	}
+	addChild(&in.Form, concern.FormChild{Description: in.NotKnownDescription})
+	in.NotKnown, in.NotKnownDescription = false, ""
+}
+
+// addChild adds a child to the form: the first is the child the concern is
+// about; the person says how any other is involved.
+func addChild(f *concern.Form, c concern.FormChild) {
+	for _, have := range f.Children {
+		if c.ChildID != 0 && have.ChildID == c.ChildID {
+			return
+		}
+	}
+	if len(f.Children) == 0 {
+		c.Role = concern.Subject
+	}
+	f.Children = append(f.Children, c)
+}
+
+// addInlineChild adds a child who is not on the roll; problems are keyed by
+// the form's "new_" fields.
+func (s *Server) addInlineChild(ctx context.Context, by actor.Actor, n page.NewChildForm) (pupil.Child, validate.Problems, error) {
+	nc := pupil.NewChild{FirstName: n.FirstName, LastName: n.LastName}
+	p := validate.Problems{}
+	if !n.DOB.Empty() {
+		dob, ok := n.DOB.Date()
+		if !ok {
+			p.Add("new_dob", "The date of birth must be a real date")
+		} else {
+			nc.DateOfBirth = &dob
+		}
+	}
+	if n.YearGroup != "" {
+		y, ok := pupil.ParseYearGroup(n.YearGroup)
+		if !ok {
+			p.Add("new_year_group", "Choose the child’s year group")
+		} else {
+			nc.YearGroup = &y
+		}
+	}
+	if len(p) > 0 {
+		return pupil.Child{}, p, nil
+	}
+	c, err := s.pupils.AddInline(ctx, by, nc)
+	if dp, ok := errors.AsType[validate.Problems](err); ok {
+		for k, msg := range dp {
+			switch k {
+			case "date_of_birth":
+				k = "new_dob"
+			default:
+				k = "new_" + k
+			}
+			p.Add(k, msg)
+		}
+		return pupil.Child{}, p, nil
+	}
+	return c, nil, err
+}
+
+// concernPage builds the form's page for in: the children's names, the
+// school's categories and emergency contacts, and the files uploaded so far.
+func (s *Server) concernPage(ctx context.Context, by actor.Actor, in concernInput) (page.ConcernForm, error) {
+	v := page.ConcernForm{
+		Form: in.Form, Query: in.Query, NotKnown: in.NotKnown, NotKnownDescription: in.NotKnownDescription,
+		New: in.New, AsDSL: by.Role == actor.DSL, AuthorID: by.UserID,
+	}
+	st, err := s.schools.Settings(ctx, by)
+	if err != nil {
+		return v, err
+	}
+	v.Categories, v.Emergency = st.ActiveCategories(), page.EmergencyFrom(st)
+	var ids []int64
+	for _, c := range in.Form.Children {
+		if c.ChildID != 0 {
+			ids = append(ids, c.ChildID)
+		}
+	}
+	children := map[int64]pupil.Child{}
+	for _, id := range ids {
+		c, err := s.pupils.Get(ctx, by, id)
+		if errors.Is(err, db.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return v, err
+		}
+		children[id] = c
+	}
+	for _, c := range in.Form.Children {
+		fc := page.FormChild{FormChild: c}
+		if ch, ok := children[c.ChildID]; ok {
+			fc.Name, fc.Describe = ch.Name(), ch.Describe()
+		} else if c.ChildID != 0 {
+			fc.Name = "A child who is no longer on the roll"
+		}
+		v.Children = append(v.Children, fc)
+	}
+	if v.Attachments, err = s.concerns.PendingAttachments(ctx, by, in.Form.SubmissionID); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// concernFailed shows the form again with everything typed when storing it
+// failed: with a 503 that says nothing was sent when the database could not
+// be reached, and a "Check status" button when the outcome is not known.
+func (s *Server) concernFailed(w http.ResponseWriter, r *http.Request, by actor.Actor, in concernInput, err error) error {
+	if errors.Is(err, db.ErrNotFound) || errors.Is(err, errForbidden) {
+		return err
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return err
+	}
+	s.log.ErrorContext(r.Context(), "concern form failed", "action", in.Action, "err", err)
+	v := offlineConcernPage(by, in)
+	if isUnavailable(err) {
+		v.Outage = true
+		return render(w, r, http.StatusServiceUnavailable, page.ConcernNew(v))
+	}
+	v.Unconfirmed = in.Action == "submit"
+	v.Outage = !v.Unconfirmed
+	return render(w, r, http.StatusInternalServerError, page.ConcernNew(v))
+}
+
+// offlineConcernPage is the form's page built without the database: the
+// children's names as the page showed them, no categories or contacts.
+func offlineConcernPage(by actor.Actor, in concernInput) page.ConcernForm {
+	v := page.ConcernForm{Form: in.Form, Query: in.Query, NotKnown: in.NotKnown,
+		NotKnownDescription: in.NotKnownDescription, New: in.New, AsDSL: by.Role == actor.DSL, AuthorID: in.Author}
+	if by.UserID != 0 {
+		v.AuthorID = by.UserID
+	}
+	for i, c := range in.Form.Children {
+		name := in.Names[i]
+		if c.ChildID != 0 && name == "" {
+			name = "A child you chose"
+		}
+		v.Children = append(v.Children, page.FormChild{FormChild: c, Name: name})
+	}
+	return v
+}
+
+// concernOutage answers POST /concerns when the session could not be
+// loaded because the database is down: the form again, with a 503 that
+// says nothing was sent.
+func (s *Server) concernOutage(w http.ResponseWriter, r *http.Request) {
+	if err := parseConcernRequest(r); err != nil {
+		s.fail(w, r, errors.Join(errUnavailable, err))
+		return
+	}
+	v := offlineConcernPage(actor.Actor{}, readConcernForm(r))
+	v.Outage = true
+	if err := render(w, r, http.StatusServiceUnavailable, page.ConcernNew(v)); err != nil {
+		s.fail(w, r, errors.Join(errUnavailable, err))
+	}
+}
+
+// redirectToReceipt sends the person to the receipt of the form already
+// submitted with submissionID.
+func (s *Server) redirectToReceipt(w http.ResponseWriter, r *http.Request, by actor.Actor, submissionID string) error {
+	receipt, err := s.concerns.BySubmission(r.Context(), by, submissionID)
+	if err != nil {
+		return err
+	}
+	s.redirectTo(w, r, "/concerns/"+receipt.Ref+"/submitted")
+	return nil
+}
+
+func (s *Server) redirectTo(w http.ResponseWriter, r *http.Request, path string) {
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// handleConcernStatus handles POST /concerns/status: after a submission
+// whose outcome was not known, the receipt if it arrived, or the form again.
+func (s *Server) handleConcernStatus(w http.ResponseWriter, r *http.Request) error {
+	by := actorFrom(r)
+	id := r.PostFormValue("submission_id")
+	err := s.redirectToReceipt(w, r, by, id)
+	if !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	f, saved, err := s.concerns.Draft(r.Context(), by, id)
+	if errors.Is(err, db.ErrNotFound) {
+		f, saved = newForm(), time.Time{}
+	} else if err != nil {
+		return err
+	}
+	v, err := s.concernPage(r.Context(), by, concernInput{Form: f})
+	if err != nil {
+		return err
+	}
+	v.SavedAt = saved
+	v.Notice = "Your concern did not arrive. Check what is below and select “Submit concern” again."
+	return render(w, r, http.StatusOK, page.ConcernNew(v))
+}
+
+// handleConcernSubmitted handles GET /concerns/{ref}/submitted, the receipt.
+func (s *Server) handleConcernSubmitted(w http.ResponseWriter, r *http.Request) error {
+	by := actorFrom(r)
+	receipt, err := s.concerns.ReceiptFor(r.Context(), by, chi.URLParam(r, "ref"))
+	if err != nil {
+		return err
+	}
+	st, err := s.schools.Settings(r.Context(), by)
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, page.ConcernSubmitted(page.ConcernReceipt{
+		Receipt: receipt, Emergency: page.EmergencyFrom(st), Closed: !st.Open(time.Now()),
+	}))
+}
+
+// handleMyConcerns handles GET /my-concerns.
+func (s *Server) handleMyConcerns(w http.ResponseWriter, r *http.Request) error {
+	by := actorFrom(r)
+	drafts, err := s.concerns.Drafts(r.Context(), by)
+	if err != nil {
+		return err
+	}
+	mine, err := s.concerns.Mine(r.Context(), by)
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, page.MyConcernsPage(page.MyConcerns{Drafts: drafts, Concerns: mine, Now: time.Now()}))
+}
+
+// handleConcernShow handles GET /concerns/{ref}: the concern as the person
+// who recorded it sees it (audited). Anyone else gets 404.
+func (s *Server) handleConcernShow(w http.ResponseWriter, r *http.Request) error {
+	return s.showRecorded(w, r, page.RecordedConcern{Added: r.URL.Query().Get("added") == "1"}, http.StatusOK)
+}
+
+func (s *Server) showRecorded(w http.ResponseWriter, r *http.Request, p page.RecordedConcern, status int) error {
+	by := actorFrom(r)
+	v, err := s.concerns.Recorded(r.Context(), by, chi.URLParam(r, "ref"))
+	if err != nil {
+		return err
+	}
+	st, err := s.schools.Settings(r.Context(), by)
+	if err != nil {
+		return err
+	}
+	p.View, p.Categories = v, st.Categories
+	return render(w, r, status, page.RecordedConcernPage(p))
+}
+
+// handleAddendumCreate handles POST /concerns/{ref}/addenda.
+func (s *Server) handleAddendumCreate(w http.ResponseWriter, r *http.Request) error {
+	by := actorFrom(r)
+	ref := chi.URLParam(r, "ref")
+	text := r.PostFormValue("addendum")
+	err := s.concerns.AddAddendum(r.Context(), by, ref, text)
+	if p, ok := errors.AsType[validate.Problems](err); ok {
+		return s.showRecorded(w, r, page.RecordedConcern{Addendum: text, Problems: p}, http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	s.redirectTo(w, r, "/concerns/"+ref+"?added=1")
+	return nil
+}
+
+// handleAttachmentDownload handles GET /attachments/{id}: the file as an
+// attachment with the type decided by its content, never shown inline.
+func (s *Server) handleAttachmentDownload(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.concerns.Download(r.Context(), actorFrom(r), chi.URLParam(r, "id"))
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.ContentType)
+	h.Set("Content-Disposition", contentDisposition(f.Name))
+	h.Set("Content-Length", strconv.Itoa(len(f.Content)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(f.Content)
+	return nil
+}
+
+// contentDisposition is an RFC 6266 attachment header: an ASCII fallback
+// name and the UTF-8 name percent-encoded (RFC 8187).
+func contentDisposition(name string) string {
+	fallback := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' || r == ';' {
+			return '_'
+		}
+		return r
+	}, name)
+	return `attachment; filename="` + fallback + `"; filename*=UTF-8''` + rfc8187(name)
+}
+
+func rfc8187(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			b.WriteString("%" + strings.ToUpper(strconv.FormatUint(uint64(c)|0x100, 16)[1:]))
+		}
+	}
+	return b.String()
+}
+
+// handleConcernAutosave handles POST /concerns/draft: the page's script
+// saving the form every 20 seconds. It answers JSON: when it was saved, or
+// why not ("in_danger", "submitted").
+func (s *Server) handleConcernAutosave(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	in := readConcernForm(r)
+	saved, err := s.concerns.SaveDraft(r.Context(), actorFrom(r), in.Form, true)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	var body any
+	status := http.StatusOK
+	switch {
+	case err == nil:
+		body = map[string]string{"saved": strings.ToLower(saved.In(pupil.London()).Format("3:04PM"))}
+	case errors.Is(err, concern.ErrNoDraftInDanger):
+		status, body = http.StatusConflict, map[string]string{"error": "in_danger"}
+	case errors.Is(err, concern.ErrAlreadySubmitted):
+		status, body = http.StatusConflict, map[string]string{"error": "submitted"}
+	case errors.Is(err, concern.ErrBadSubmission):
+		status, body = http.StatusBadRequest, map[string]string{"error": "bad_form"}
+	default:
+		if _, ok := errors.AsType[validate.Problems](err); !ok {
+			return err
+		}
+		status, body = http.StatusUnprocessableEntity, map[string]string{"error": "too_long"}
+	}
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(body)
+}
+
+// stashConcernOnExpiry keeps a posted concern form whose session has ended,
+// so the person finds it again after signing in: the access guard then
+// sends them to sign in as usual. Files are not kept. The form is kept in
+// the (new) session only; handleConcernNew gives it back to its author alone.
+func (s *Server) stashConcernOnExpiry(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if signInFrom(r).Actor.UserID != 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if err := parseConcernRequest(r); err == nil {
+			in := readConcernForm(r)
+			if in.Author != 0 && in.Form.SubmissionID != "" {
+				if data, err := json.Marshal(pendingConcern{Author: in.Author, Form: in.Form}); err == nil {
+					s.sessions.Put(r.Context(), sessPendingConcern, data)
+					s.sessions.Put(r.Context(), sessNext, "/concerns/new")
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type pendingConcern struct {
+	Author int64        `json:"author"`
+	Form   concern.Form `json:"form"`
+}
+
+// takePendingConcern returns (and forgets) a form kept by
+// stashConcernOnExpiry, if by wrote it.
+func (s *Server) takePendingConcern(r *http.Request, by actor.Actor) (concernInput, bool) {
+	data, ok := s.sessions.Pop(r.Context(), sessPendingConcern).([]byte)
+	if !ok {
+		return concernInput{}, false
+	}
+	var p pendingConcern
+	if err := json.Unmarshal(data, &p); err != nil || p.Author != by.UserID || !concern.ValidSubmissionID(p.Form.SubmissionID) {
+		return concernInput{}, false
+	}
+	return concernInput{Form: p.Form}, true
+}
+
+// handleChildSearch handles POST /concerns/children: the type-ahead of the
+// form's "Child" box (a name never goes in a URL). It answers JSON.
+func (s *Server) handleChildSearch(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.pupils.Search(r.Context(), actorFrom(r), r.PostFormValue("q"))
+	type child struct {
+		ID       int64  `json:"id"`
+		Name     string `json:"name"`
+		Describe string `json:"describe"`
+	}
+	out := struct {
+		Children []child `json:"children"`
+		More     bool    `json:"more"`
+	}{Children: []child{}}
+	if _, ok := errors.AsType[validate.Problems](err); !ok && err != nil {
+		return err
+	}
+	for _, c := range res.Children {
+		out.Children = append(out.Children, child{ID: c.ID, Name: c.Name(), Describe: c.Describe()})
+	}
+	out.More = res.More
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	return json.NewEncoder(w).Encode(out)
+}
