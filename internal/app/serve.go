@@ -36,10 +36,12 @@ type App struct {
 // application on a test database.
 func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logger) (*App, error) {
 	reg := newRegistry(pool)
-	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) })
+	escalator := concern.NewEscalator(pool, cfg.BaseURL, nil)
+	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) }, escalator.AddWorkers)
 	if err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}
+	jobClient.PeriodicJobs().Add(escalator.PeriodicJob())
 	srv := web.New(web.Config{
 		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,

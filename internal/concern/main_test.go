@@ -64,7 +64,7 @@ func newJobs(t *testing.T, pool *pgxpool.Pool) *jobs.Client {
 		t.Fatal(err)
 	}
 	c, err := jobs.New(pool, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		func(w *river.Workers) { notify.AddWorkers(w, outbox) })
+		func(w *river.Workers) { notify.AddWorkers(w, outbox) }, concern.NewEscalator(pool, "https://haven.example.test", nil).AddWorkers)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,6 +141,9 @@ func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, 
 		if err := s.notifyDSLs(ctx, tx, by.SchoolID, ref, c.inDanger); err != nil {
 			return err
 		}
+		if err := s.scheduleEscalation(ctx, tx, by.SchoolID, id, created, c.inDanger); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "concern.submit", SubjectType: "concern", SubjectID: ref,
 			Details: map[string]any{"children": len(c.Children), "in_danger": c.inDanger, "attachments": files,
 				"indicators": len(c.Indicators), "body_marks": len(c.BodyMarks), "on_behalf": c.OnBehalfOf != ""}})

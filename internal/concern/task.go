@@ -1,0 +1,147 @@
+package concern
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/audit"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/pupil"
+)
+
+// TaskKind is why a task exists.
+type TaskKind string
+
+// The kinds of task.
+const (
+	// TaskFollowUp is an action's follow-up date.
+	TaskFollowUp TaskKind = "follow_up"
+	// TaskChase is a referral with no feedback one working day after it was made.
+	TaskChase TaskKind = "referral_chase"
+)
+
+// Task is something a DSL must do about a concern by a date.
+type Task struct {
+	ID         int64
+	Kind       TaskKind
+	DueOn      time.Time
+	ConcernRef string
+	Children   string     // the children the concern is about
+	ActionKind ActionKind // the action it comes from
+	AssignedTo int64
+	Assignee   string
+	DoneAt     *time.Time
+}
+
+// Label says what to do.
+func (t Task) Label() string {
+	switch t.Kind {
+	case TaskChase:
+		return "Chase the referral: no feedback yet"
+	case TaskFollowUp:
+		return "Follow up: " + t.ActionKind.Label()
+	}
+	return string(t.Kind)
+}
+
+// Overdue reports whether the task was due before the date today.
+func (t Task) Overdue(today time.Time) bool { return t.DoneAt == nil && t.DueOn.Before(today) }
+
+// addTask adds a task for an action of a concern.
+func addTask(ctx context.Context, q db.Querier, schoolID, concernID, actionID int64, kind TaskKind, due time.Time, to int64) error {
+	_, err := q.Exec(ctx, `INSERT INTO concern_tasks (school_id, concern_id, action_id, kind, due_on, assigned_to)
+		VALUES ($1, $2, $3, $4, $5, $6)`, schoolID, concernID, actionID, kind, due, to)
+	return err
+}
+
+const taskColumns = `t.id, t.kind, t.due_on, c.ref, ` + subjectNamesSQL + `, coalesce(a.kind, ''), t.assigned_to,
+	coalesce(u.name, ''), t.done_at`
+
+const taskJoins = `FROM concern_tasks t
+	JOIN concerns c ON c.school_id = t.school_id AND c.id = t.concern_id
+	LEFT JOIN concern_actions a ON a.school_id = t.school_id AND a.id = t.action_id
+	LEFT JOIN users u ON u.id = t.assigned_to`
+
+// concernTasks returns a concern's open tasks, soonest first.
+func concernTasks(ctx context.Context, q db.Querier, schoolID, concernID int64) ([]Task, error) {
+	rows, _ := q.Query(ctx, `SELECT `+taskColumns+` `+taskJoins+`
+		WHERE t.school_id = $1 AND t.concern_id = $2 AND t.done_at IS NULL ORDER BY t.due_on, t.id`, schoolID, concernID)
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Task])
+}
+
+// MyTasks lists the open tasks assigned to the DSL by — follow-ups and
+// referral chases — overdue first, then by due date. Tasks of concerns
+// entered in error or closed are done already. DSLs only (anyone else:
+// db.ErrNotFound). It reads only names and dates: not audited.
+func (s *Service) MyTasks(ctx context.Context, by actor.Actor) ([]Task, error) {
+	if !isDSL(by) {
+		return nil, db.ErrNotFound
+	}
+	var out []Task
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+taskColumns+` `+taskJoins+`
+			WHERE t.school_id = $1 AND t.assigned_to = $2 AND t.done_at IS NULL AND c.entered_in_error_at IS NULL
+			ORDER BY t.due_on, t.id LIMIT 500`, by.SchoolID, by.UserID)
+		var err error
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Task])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list my tasks: %w", err)
+	}
+	return out, nil
+}
+
+// CountMyTasks returns how many of by's open tasks are due by the date
+// today (London), for a count beside "My tasks".
+func (s *Service) CountMyTasks(ctx context.Context, by actor.Actor) (int, error) {
+	if !isDSL(by) {
+		return 0, nil
+	}
+	var n int
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM concern_tasks t
+			JOIN concerns c ON c.school_id = t.school_id AND c.id = t.concern_id
+			WHERE t.school_id = $1 AND t.assigned_to = $2 AND t.done_at IS NULL AND c.entered_in_error_at IS NULL
+			  AND t.due_on <= $3`, by.SchoolID, by.UserID, pupil.Today(s.now())).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count my tasks: %w", err)
+	}
+	return n, nil
+}
+
+// CompleteTask marks a task done. Any DSL who may see its concern may do
+// it; an unknown, done or hidden task is db.ErrNotFound. Audited as
+// task.done on the concern.
+func (s *Service) CompleteTask(ctx context.Context, by actor.Actor, taskID int64) error {
+	if !isDSL(by) {
+		return db.ErrNotFound
+	}
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		var ref string
+		err := tx.QueryRow(ctx, `UPDATE concern_tasks t SET done_at = now(), done_by = $3
+			FROM concerns c
+			WHERE t.school_id = $1 AND t.id = $2 AND t.done_at IS NULL
+			  AND c.school_id = t.school_id AND c.id = t.concern_id
+			RETURNING c.ref`, by.SchoolID, taskID, by.UserID).Scan(&ref)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return db.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, by, audit.Event{Action: "task.done", SubjectType: "concern", SubjectID: ref,
+			Details: map[string]any{"task_id": strconv.FormatInt(taskID, 10)}})
+	})
+	if err != nil {
+		return fmt.Errorf("complete task %d: %w", taskID, err)
+	}
+	return nil
+}
