@@ -45,7 +45,17 @@ func Home() templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-xl\">Record a safeguarding concern</h1><p class=\"govuk-body-l\">Haven is where staff tell the Designated Safeguarding Lead (DSL) what they have seen or heard about a child.</p><div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span> <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span> If a child is in immediate danger, tell a DSL in person now and call 999. Do not wait to record it here.</strong></div><p class=\"govuk-body\">Use Haven to:</p><ul class=\"govuk-list govuk-list--bullet\"><li>record what you saw and heard, and the child's own words</li><li>see the concerns you have reported and whether the DSL has picked them up</li></ul><p class=\"govuk-body\">Record, don't investigate: you do not need to decide what kind of abuse it is, question the child or contact their family.</p><a href=\"/sign-in\" role=\"button\" draggable=\"false\" class=\"govuk-button govuk-button--start\" data-module=\"govuk-button\">Sign in <svg class=\"govuk-button__start-icon\" xmlns=\"http://www.w3.org/2000/svg\" width=\"17.5\" height=\"19\" viewBox=\"0 0 33 40\" aria-hidden=\"true\" focusable=\"false\"><path fill=\"currentColor\" d=\"M0 0h13l20 20-20 20H0l20-20z\"></path></svg></a></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-xl\">Record a safeguarding concern</h1><p class=\"govuk-body-l\">Haven is where staff tell the Designated Safeguarding Lead (DSL) what they have seen or heard about a child.</p><div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span> <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span> If a child is in immediate danger, tell a DSL in person now and call 999. Do not wait to record it here.</strong></div><p class=\"govuk-body\">Use Haven to:</p><ul class=\"govuk-list govuk-list--bullet\"><li>record what you saw and heard, and the child's own words</li><li>see the concerns you have reported and whether the DSL has picked them up</li></ul><p class=\"govuk-body\">Record, don't investigate: you do not need to decide what kind of abuse it is, question the child or contact their family.</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if !layout.ChromeFrom(ctx).SignedIn {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<a href=\"/sign-in\" role=\"button\" draggable=\"false\" class=\"govuk-button govuk-button--start\" data-module=\"govuk-button\">Sign in <svg class=\"govuk-button__start-icon\" xmlns=\"http://www.w3.org/2000/svg\" width=\"17.5\" height=\"19\" viewBox=\"0 0 33 40\" aria-hidden=\"true\" focusable=\"false\"><path fill=\"currentColor\" d=\"M0 0h13l20 20-20 20H0l20-20z\"></path></svg></a>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
