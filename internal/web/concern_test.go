@@ -242,7 +242,7 @@ func TestImmediateDanger(t *testing.T) {
 			t.Errorf("the steps are not above the form:\n%s", text)
 		}
 		for _, want := range []string{"Tell a DSL in person now. Dee Ess: 01632 960001", "Call 999 if the child is at risk of harm now",
-			"Then call Brookfield MASH on 01632 960100", "Out of hours, call Emergency Duty Team on 01632 960200",
+			"Then call Brookfield MASH: 01632 960100", "Out of hours, call Emergency Duty Team: 01632 960200",
 			"Haven does not alert anyone out of hours", "is not saved as a draft"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("missing %q in:\n%s", want, text)
@@ -262,7 +262,7 @@ func TestImmediateDanger(t *testing.T) {
 			t.Errorf("receipt lacks the steps:\n%s", text)
 		}
 		if !strings.Contains(text, "The school is closed now, so the DSL may not see your concern until the next school day") ||
-			!strings.Contains(text, "Emergency Duty Team on 01632 960200") {
+			!strings.Contains(text, "Emergency Duty Team: 01632 960200") {
 			t.Errorf("receipt lacks the out-of-hours advice:\n%s", text)
 		}
 	})

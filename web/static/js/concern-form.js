@@ -3,7 +3,8 @@
 //  - the form is saved as a server-side draft every 20 seconds when it has
 //    changed, and when the page is hidden — never in the browser's storage,
 //    and never when the child is in immediate danger (submit now instead);
-//  - "Save draft" is hidden while "immediate danger" is "Yes";
+//  - "Save draft" is hidden while "immediate danger" is "Yes", and the
+//    emergency steps under that question are shown only then;
 //  - the "Child" box suggests children from the roll as you type (POSTed,
 //    so a child's name never goes in a URL), and choosing one adds them.
 const form = document.getElementById('concern-form')
@@ -32,8 +33,10 @@ function enhanceDrafts (form) {
   let saving = false
   let sessionEnded = false
 
+  const steps = document.querySelector('[data-danger-steps]')
   const showSaveButton = () => {
     if (saveButton) saveButton.hidden = inDanger(form)
+    if (steps) steps.hidden = !inDanger(form)
   }
   form.addEventListener('change', showSaveButton)
   showSaveButton()
