@@ -23,9 +23,12 @@ const (
 
 // handleSignInPage handles GET /sign-in.
 func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) error {
-	si := signInFrom(r)
-	if si.Stage >= auth.PasswordChecked {
-		s.nextStep(w, r, si) // part-way through: carry on; signed in: go on
+	switch si := signInFrom(r); si.Stage {
+	case auth.InSchool:
+		http.Redirect(w, r, "/", http.StatusSeeOther) // already signed in
+		return nil
+	case auth.PasswordChecked, auth.SignedIn:
+		s.nextStep(w, r, si) // part-way through: carry on
 		return nil
 	}
 	if next := safeNext(r.URL.Query().Get("next")); next != "" {

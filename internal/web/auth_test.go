@@ -174,6 +174,7 @@ func TestStaffSignInAndOut(t *testing.T) {
 	if before == "" || after == "" || before == after {
 		t.Errorf("session token before %q and after %q sign-in: want it renewed", before, after)
 	}
+	expectRedirect(t, c.Get("/sign-in"), "/") // already signed in
 	acct := c.Get("/account")
 	if acct.Status != http.StatusOK || !strings.Contains(visible(acct.Body), "Brookfield Primary") ||
 		!strings.Contains(acct.Body, ">Sign out</button>") {
