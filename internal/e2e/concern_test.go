@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/apptest"
@@ -140,7 +141,20 @@ func TestStaffReportsAConcern(t *testing.T) {
 			tab.ExpectNoAxeViolations()
 
 			tab.Choose("Is the child in immediate danger?", "No")
-			findAndAddChild(tab, "Child", "okafor", "Amara Okafor")
+			if vp.Mobile {
+				findAndAddChild(tab, "Child", "okafor", "Amara Okafor")
+			} else {
+				// The type-ahead: suggestions as you type, chosen with the keyboard.
+				tab.Fill("Child", "okaf")
+				tab.WaitUntil(`document.querySelectorAll('#child-suggestions [role=option]').length === 1`)
+				tab.Press(kb.ArrowDown)
+				ctx, cancel := context.WithTimeout(tab.Context(), browsertest.ActionTimeout)
+				_, err := chromedp.RunResponse(ctx, chromedp.KeyEvent(kb.Enter)) // chooses, and the page reloads
+				cancel()
+				if err != nil {
+					t.Fatalf("choose the suggestion: %v", err)
+				}
+			}
 			if !strings.Contains(tab.Text(), "Amara Okafor") {
 				t.Fatal("the child was not added")
 			}

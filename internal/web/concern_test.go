@@ -555,3 +555,35 @@ func TestDatabaseOutageShowsTheFormBack(t *testing.T) {
 		t.Errorf("what was typed is not shown back:\n%s", text)
 	}
 }
+
+// After a submission whose outcome the person could not see, "Check status"
+// finds the concern if it arrived, and otherwise gives the form back.
+func TestCheckStatusAfterAnUnconfirmedSubmission(t *testing.T) {
+	t.Parallel()
+	s := newConcernSite(t)
+	c := s.staffClient(t, "sam@brookfield.test")
+
+	sent := openForm(t, c)
+	ref := refRE.FindString(c.PostForm("/concerns", filledForm(sent, s.amara.ID)).Location())
+	r := c.PostForm("/concerns/status", url.Values{"submission_id": {sent}})
+	if r.Status != http.StatusSeeOther || r.Location() != "/concerns/"+ref+"/submitted" {
+		t.Errorf("a form that arrived: %d to %q, want its receipt", r.Status, r.Location())
+	}
+
+	lost := openForm(t, c)
+	draft := filledForm(lost, s.amara.ID)
+	draft.Set("action", "save")
+	draft.Set("account", "Saved before the connection dropped")
+	c.PostForm("/concerns", draft)
+	r = c.PostForm("/concerns/status", url.Values{"submission_id": {lost}})
+	if r.Status != http.StatusOK || !strings.Contains(visible(r.Body), "Your concern did not arrive") ||
+		!strings.Contains(r.Body, "Saved before the connection dropped") {
+		t.Errorf("a form that did not arrive: %d\n%s", r.Status, visible(r.Body))
+	}
+
+	alex := s.staffClient(t, "alex@brookfield.test")
+	r = alex.PostForm("/concerns/status", url.Values{"submission_id": {sent}})
+	if r.Status != http.StatusOK || strings.Contains(r.Body, ref) || strings.Contains(r.Body, "older man") {
+		t.Errorf("someone else checking the form: %d, shows the concern", r.Status)
+	}
+}

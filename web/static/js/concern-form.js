@@ -189,5 +189,10 @@ function enhanceChildSearch (form) {
       }
     }
   })
+  // Enter is handled on keydown above; stop the browser's own implicit
+  // submission (fired from keypress), which would post the form a second time.
+  input.addEventListener('keypress', (e) => {
+    if (e.key === 'Enter') e.preventDefault()
+  })
   input.addEventListener('blur', () => setTimeout(close, 150))
 }
