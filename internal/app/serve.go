@@ -138,6 +138,9 @@ func Serve(ctx context.Context, cfg Config, env Env, started chan<- string) erro
 		// Read and write deadlines are set per route (forms, uploads and
 		// live streams differ): see web.limits.
 	}
+	// Shutdown waits for requests in flight, which a live event stream
+	// never finishes by itself.
+	httpSrv.RegisterOnShutdown(srv.EndStreams)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		stopJobs(jobClient, log)

@@ -141,3 +141,34 @@ func unique(ids []int64) []int64 {
 	}
 	return out
 }
+
+// Access returns who may see the concern ref now, as the access form
+// shows it, with the concern's version. DSLs who may see it only.
+func (s *Service) Access(ctx context.Context, by actor.Actor, ref string) (AccessForm, error) {
+	if !isDSL(by) {
+		return AccessForm{}, db.ErrNotFound
+	}
+	var f AccessForm
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		c, err := caseRowOf(ctx, tx, by.SchoolID, ref)
+		if err != nil {
+			return err
+		}
+		named, excluded, err := access(ctx, tx, by.SchoolID, c.ID)
+		if err != nil {
+			return err
+		}
+		f = AccessForm{Version: c.Version, Restricted: c.Restricted}
+		for _, p := range named {
+			f.Named = append(f.Named, p.ID)
+		}
+		for _, p := range excluded {
+			f.Excluded = append(f.Excluded, p.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return AccessForm{}, fmt.Errorf("who may see %s: %w", ref, err)
+	}
+	return f, nil
+}

@@ -132,6 +132,11 @@ func navFor(role actor.Role, path string) []layout.NavItem {
 		current := path == href || strings.HasPrefix(path, href+"/")
 		items = append(items, layout.NavItem{Text: text, Href: href, Current: current})
 	}
+	if role == actor.DSL {
+		add("Safeguarding queue", "/queue")
+		add("My tasks", "/tasks")
+		add("Dashboard", "/dashboard")
+	}
 	add("Report a concern", "/concerns/new")
 	add("My concerns", "/my-concerns")
 	if role == actor.DSL || role == actor.Head {

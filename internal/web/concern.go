@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
@@ -212,7 +213,7 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 			}
 			p, ok := errors.AsType[validate.Problems](err)
 			if !ok {
-				return s.concernFailed(w, r, by, in, err)
+				return s.submitFailed(w, r, by, in, err)
 			}
 			for k, msg := range p {
 				problems.Add(k, msg)
@@ -478,10 +479,24 @@ func (s *Server) concernPage(ctx context.Context, by actor.Actor, in concernInpu
 	return v, nil
 }
 
-// concernFailed shows the form again with everything typed when storing it
-// failed: with a 503 that says nothing was sent when the database could not
-// be reached, and a "Check status" button when the outcome is not known.
+// concernFailed shows the form again with everything typed when a step of
+// the form failed before anything was sent: 503 when the database could not
+// be reached, 500 otherwise, saying nothing was sent.
 func (s *Server) concernFailed(w http.ResponseWriter, r *http.Request, by actor.Actor, in concernInput, err error) error {
+	return s.formAfterFailure(w, r, by, in, err, false)
+}
+
+// submitFailed is concernFailed for a submission that may have reached the
+// database: unless the error shows nothing was sent (no connection, or
+// pgconn.SafeToRetry), the commit may have happened, so the page asks the
+// person not to type it again but to check its status.
+func (s *Server) submitFailed(w http.ResponseWriter, r *http.Request, by actor.Actor, in concernInput, err error) error {
+	var connErr *pgconn.ConnectError
+	nothingSent := pgconn.SafeToRetry(err) || errors.As(err, &connErr)
+	return s.formAfterFailure(w, r, by, in, err, !nothingSent)
+}
+
+func (s *Server) formAfterFailure(w http.ResponseWriter, r *http.Request, by actor.Actor, in concernInput, err error, uncertain bool) error {
 	if errors.Is(err, db.ErrNotFound) || errors.Is(err, errForbidden) {
 		return err
 	}
@@ -489,15 +504,14 @@ func (s *Server) concernFailed(w http.ResponseWriter, r *http.Request, by actor.
 	if errors.As(err, &tooLarge) {
 		return err
 	}
-	s.log.ErrorContext(r.Context(), "concern form failed", "action", in.Action, "err", err)
+	s.log.ErrorContext(r.Context(), "concern form failed", "action", in.Action, "uncertain", uncertain, "err", err)
 	v := offlineConcernPage(by, in)
+	v.Unconfirmed, v.Outage = uncertain, !uncertain
+	status := http.StatusInternalServerError
 	if isUnavailable(err) {
-		v.Outage = true
-		return render(w, r, http.StatusServiceUnavailable, page.ConcernNew(v))
+		status = http.StatusServiceUnavailable
 	}
-	v.Unconfirmed = in.Action == "submit"
-	v.Outage = !v.Unconfirmed
-	return render(w, r, http.StatusInternalServerError, page.ConcernNew(v))
+	return render(w, r, status, page.ConcernNew(v))
 }
 
 // offlineConcernPage is the form's page built without the database: the
@@ -602,9 +616,13 @@ func (s *Server) handleMyConcerns(w http.ResponseWriter, r *http.Request) error 
 	return render(w, r, http.StatusOK, page.MyConcernsPage(page.MyConcerns{Drafts: drafts, Concerns: mine, Now: time.Now()}))
 }
 
-// handleConcernShow handles GET /concerns/{ref}: the concern as the person
-// who recorded it sees it (audited). Anyone else gets 404.
+// handleConcernShow handles GET /concerns/{ref}: for a DSL, the concern's
+// page with everything done since (triage.go); for anyone else, the
+// concern as the person who recorded it sees it (audited). Anyone else gets 404.
 func (s *Server) handleConcernShow(w http.ResponseWriter, r *http.Request) error {
+	if actorFrom(r).Role == actor.DSL {
+		return s.handleCase(w, r)
+	}
 	return s.showRecorded(w, r, page.RecordedConcern{Added: r.URL.Query().Get("added") == "1"}, http.StatusOK)
 }
 
@@ -628,6 +646,9 @@ func (s *Server) handleAddendumCreate(w http.ResponseWriter, r *http.Request) er
 	ref := chi.URLParam(r, "ref")
 	text := r.PostFormValue("addendum")
 	err := s.concerns.AddAddendum(r.Context(), by, ref, text)
+	if p, ok := errors.AsType[validate.Problems](err); ok && by.Role == actor.DSL {
+		return s.renderCase(w, r, page.CaseView{Problems: p, Addendum: text}, http.StatusUnprocessableEntity)
+	}
 	if p, ok := errors.AsType[validate.Problems](err); ok {
 		return s.showRecorded(w, r, page.RecordedConcern{Addendum: text, Problems: p}, http.StatusUnprocessableEntity)
 	}

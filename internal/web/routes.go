@@ -77,6 +77,43 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/my-concerns", s.h(s.handleMyConcerns))
 			r.Get("/attachments/{id}", s.h(s.handleAttachmentDownload))
 
+			// The DSL's work: the Safeguarding queue, a concern's triage,
+			// decisions and actions, My tasks, being away, the dashboard
+			// (triage.go), and a child's page and Chronology (child.go).
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.DSL))
+				r.Get("/queue", s.h(s.handleQueue))
+				r.Get("/queue/new", s.h(s.handleQueueNew))
+				r.Get("/queue/events", s.h(s.handleQueueEvents))
+				r.Post("/concerns/{ref}/acknowledge", s.h(s.handleAcknowledge))
+				r.Post("/concerns/{ref}/assign", s.h(s.handleAssign))
+				r.Post("/concerns/{ref}/urgency", s.h(s.handleUrgency))
+				r.Post("/concerns/{ref}/categories", s.h(s.handleCategories))
+				r.Post("/concerns/{ref}/links", s.h(s.handleLink))
+				r.Get("/concerns/{ref}/decision", s.h(s.handleDecisionPage))
+				r.Post("/concerns/{ref}/decision", s.h(s.handleDecision))
+				r.Get("/concerns/{ref}/action", s.h(s.handleActionPage))
+				r.Post("/concerns/{ref}/action", s.h(s.handleAction))
+				r.Post("/concerns/{ref}/actions/{id}/feedback", s.h(s.handleFeedback))
+				for kind := range reasonKinds {
+					r.Get("/concerns/{ref}/"+kind, s.h(s.handleReasonPage(kind)))
+					r.Post("/concerns/{ref}/"+kind, s.h(s.handleReason(kind)))
+				}
+				r.Get("/concerns/{ref}/access", s.h(s.handleAccessPage))
+				r.Post("/concerns/{ref}/access", s.h(s.handleAccess))
+				r.Get("/tasks", s.h(s.handleTasks))
+				r.Post("/tasks/{id}/done", s.h(s.handleTaskDone))
+				r.Post("/away", s.h(s.handleAway))
+				r.Post("/away/back", s.h(s.handleBack))
+				r.Get("/dashboard", s.h(s.handleDashboard))
+				r.Get("/children/{id}", s.h(s.handleChild))
+				r.Post("/children/{id}/flags/{kind}/acknowledge", s.h(s.handleFlagAcknowledge))
+				r.Post("/children/{id}/siblings", s.h(s.handleSiblingLink))
+				r.Post("/children/{id}/siblings/{sibling}/remove", s.h(s.handleSiblingRemove))
+				r.Get("/children/{id}/chronology", s.h(s.handleChronology(false)))
+				r.Get("/children/{id}/chronology/print", s.h(s.handleChronology(true)))
+			})
+
 			// Role requests, decided by a DSL or the head (admin.go).
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(actor.DSL, actor.Head))

@@ -6,6 +6,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,12 @@ type Server struct {
 	schools  *school.Service
 	concerns *concern.Service
 	pupils   *pupil.Service
+	// feed tells open Safeguarding queues of new concerns (its own
+	// LISTEN connection, opened at the first subscriber); streamsDone
+	// closes to end every event stream (EndStreams).
+	feed        *concern.Feed
+	streamsDone chan struct{}
+	endStreams  sync.Once
 }
 
 // Deps are the services the handlers call.
@@ -72,6 +79,7 @@ func New(cfg Config, d Deps) *Server {
 	if s.pupils == nil {
 		s.pupils = pupil.NewService(d.Pool)
 	}
+	s.feed, s.streamsDone = concern.NewFeed(d.Pool.Config().ConnConfig, d.Log), make(chan struct{})
 	s.sessions = newSessions(cfg, d.Pool, s.sessionError)
 	s.cleanup = startSessionCleanup(d.Pool, d.Log, 10*time.Minute)
 	s.ready.Store(true)
@@ -82,8 +90,13 @@ func New(cfg Config, d Deps) *Server {
 // reports not ready so a load balancer stops sending it requests.
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
-// Close stops the background cleanup of expired sessions.
-func (s *Server) Close() { s.cleanup.Stop() }
+// Close stops the background cleanup of expired sessions, ends the event
+// streams and closes the queue feed's connection.
+func (s *Server) Close() {
+	s.cleanup.Stop()
+	s.EndStreams()
+	s.feed.Close()
+}
 
 // pingTimeout bounds /readyz's database check.
 const pingTimeout = 2 * time.Second
