@@ -1,0 +1,149 @@
+package allegation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/audit"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/validate"
+)
+
+// The low-level concerns log: low-level concerns kept together, one entry
+// per adult, so that a pattern of small things is seen — reviewed by the
+// handler, with a flag when they add up (LowLevelFlag).
+
+// LogEntry is one adult in the low-level concerns log.
+type LogEntry struct {
+	SubjectKey string
+	Name       string // as the latest concern names them
+	Role       string
+	Concerns   []Summary // newest first
+	LeftOn     *time.Time
+	Flag       Flag
+	LastReview PatternReview // zero: never reviewed
+}
+
+// LowLevelLog returns the low-level concerns by handles, one entry per
+// adult — raised flags first, then the latest concern first — with the
+// school's flag rule, and audits allegation.low_level_log. Anyone but a
+// handler gets db.ErrNotFound.
+func (s *Service) LowLevelLog(ctx context.Context, by actor.Actor) ([]LogEntry, FlagRule, error) {
+	now := s.now()
+	var out []LogEntry
+	var rule FlagRule
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		if err := mustHandle(ctx, tx, by); err != nil {
+			return err
+		}
+		st, err := settingsOf(ctx, tx, by.SchoolID)
+		if err != nil {
+			return err
+		}
+		rule = st.Flag
+		type row struct {
+			Summary
+			Key    string
+			LeftOn *time.Time
+		}
+		rows, _ := tx.Query(ctx, `SELECT a.ref, a.routed_to, a.kind, a.subject_name, a.subject_role, a.status,
+				coalesce(a.outcome, ''), a.created_at, false, false, '0001-01-01'::timestamptz, false, a.subject_key, a.subject_left_on
+			FROM allegations a
+			WHERE a.school_id = $1 AND a.kind = 'low_level' AND a.deleted_at IS NULL
+			  AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)
+			ORDER BY a.created_at DESC, a.id DESC`, by.SchoolID)
+		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+			var x row
+			err := r.Scan(&x.Ref, &x.RoutedTo, &x.Kind, &x.SubjectName, &x.SubjectRole, &x.Status, &x.Outcome, &x.CreatedAt,
+				&x.Removed, &x.Consulted, &x.LADODue, &x.LADOPrompt, &x.Key, &x.LeftOn)
+			return x, err
+		})
+		if err != nil {
+			return err
+		}
+		index := map[string]int{}
+		for _, r := range list {
+			i, ok := index[r.Key]
+			if !ok {
+				i = len(out)
+				index[r.Key] = i
+				out = append(out, LogEntry{SubjectKey: r.Key, Name: r.SubjectName, Role: r.SubjectRole, LeftOn: r.LeftOn})
+			}
+			out[i].Concerns = append(out[i].Concerns, r.Summary)
+		}
+		for i := range out {
+			e := &out[i]
+			if e.LastReview, err = lastReview(ctx, tx, by.SchoolID, e.SubjectKey); err != nil {
+				return err
+			}
+			var dates []time.Time
+			for _, c := range e.Concerns {
+				dates = append(dates, c.CreatedAt)
+			}
+			e.Flag = LowLevelFlag(dates, e.LastReview.At, rule, now)
+		}
+		slices.SortStableFunc(out, func(a, b LogEntry) int {
+			if a.Flag.Raised != b.Flag.Raised {
+				if a.Flag.Raised {
+					return -1
+				}
+				return 1
+			}
+			return b.Concerns[0].CreatedAt.Compare(a.Concerns[0].CreatedAt)
+		})
+		return audit.Record(ctx, tx, by, audit.Event{Action: "allegation.low_level_log", Details: map[string]any{"people": len(out)}})
+	})
+	if err != nil {
+		return nil, FlagRule{}, fmt.Errorf("low-level concerns log: %w", err)
+	}
+	return out, rule, nil
+}
+
+// RecordPatternReview records the handler's review of the low-level
+// concerns about the adult with key — what they found — which settles a
+// raised flag until the next low-level concern about them. The handler
+// must handle a low-level concern about them (db.ErrNotFound otherwise).
+// Audited as allegation.pattern_review, naming their latest concern.
+func (s *Service) RecordPatternReview(ctx context.Context, by actor.Actor, key, note string) error {
+	note = strings.TrimSpace(note)
+	if msg := validate.Text(note, "what your review found", true, 20000); msg != "" {
+		return validate.Problems{FieldPatternNote: msg}
+	}
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		if err := mustHandle(ctx, tx, by); err != nil {
+			return err
+		}
+		var ref string
+		var route Route
+		var subject *int64
+		err := tx.QueryRow(ctx, `SELECT a.ref, a.routed_to, a.subject_user_id FROM allegations a
+			WHERE a.school_id = $1 AND a.subject_key = $2 AND a.kind = 'low_level' AND a.deleted_at IS NULL
+			  AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)
+			ORDER BY a.created_at DESC, a.id DESC LIMIT 1`, by.SchoolID, key).Scan(&ref, &route, &subject)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return db.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO allegation_pattern_reviews (school_id, routed_to, subject_user_id, subject_key, note, reviewed_by, reviewed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, by.SchoolID, route, subject, key, note, by.UserID, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, by, audit.Event{Action: "allegation.pattern_review", SubjectType: "allegation", SubjectID: ref})
+	})
+	if _, ok := errors.AsType[validate.Problems](err); ok || errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("record a pattern review: %w", err)
+	}
+	return nil
+}

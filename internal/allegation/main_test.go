@@ -1,0 +1,137 @@
+package allegation_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/allegation"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/db/dbtest"
+	"github.com/havenschools/haven/internal/jobs"
+	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/pupil"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// fixture is a school with a head, a chair of governors (a member of staff
+// named in the school's settings), a DSL, an admin and three members of
+// staff, a child on its roll, and the service on it with a clock the test
+// moves.
+type fixture struct {
+	db                     dbtest.DB
+	svc                    *allegation.Service
+	school                 int64
+	head, chair, dsl       actor.Actor
+	admin                  actor.Actor
+	teacher, ta, lunchtime actor.Actor
+	amara                  pupil.Child
+	now                    time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	d := dbtest.Open(t)
+	f := &fixture{db: d}
+	ctx := context.Background()
+	if err := d.Owner.QueryRow(ctx, `INSERT INTO schools (slug, name) VALUES ('st-aidans', 'St Aidan''s') RETURNING id`).Scan(&f.school); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Owner.Exec(ctx, `INSERT INTO school_settings (school_id) VALUES ($1)`, f.school); err != nil {
+		t.Fatal(err)
+	}
+	f.head = mustMember(t, d.Owner, f.school, "head@st-aidans.test", "Hazel Head", actor.Head)
+	f.chair = mustMember(t, d.Owner, f.school, "chair@st-aidans.test", "Cyril Chair", actor.Staff)
+	f.dsl = mustMember(t, d.Owner, f.school, "dsl@st-aidans.test", "Dee Ess", actor.DSL)
+	f.admin = mustMember(t, d.Owner, f.school, "admin@st-aidans.test", "Ad Min", actor.Admin)
+	f.teacher = mustMember(t, d.Owner, f.school, "teacher@st-aidans.test", "Tom Teacher", actor.Staff)
+	f.ta = mustMember(t, d.Owner, f.school, "ta@st-aidans.test", "Tess Assistant", actor.Staff)
+	f.lunchtime = mustMember(t, d.Owner, f.school, "lunch@st-aidans.test", "Lou Lunch", actor.Staff)
+	if _, err := d.Owner.Exec(ctx, `UPDATE school_settings SET chair_of_governors = $2 WHERE school_id = $1`, f.school, f.chair.UserID); err != nil {
+		t.Fatal(err)
+	}
+	y := pupil.YearGroup(8)
+	kids, err := pupil.NewService(d.App).AddToRoll(ctx, actor.SystemIn(f.school), []pupil.NewChild{{FirstName: "Amara", LastName: "Okafor", YearGroup: &y}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.amara = kids[0]
+	f.svc = allegation.NewService(d.App, newJobs(t, d.App), "https://haven.example.test/")
+	f.now = time.Date(2026, 3, 2, 10, 0, 0, 0, allegation.London) // a Monday in term
+	f.svc.SetClock(func() time.Time { return f.now })
+	return f
+}
+
+func newJobs(t *testing.T, pool *pgxpool.Pool) *jobs.Client {
+	t.Helper()
+	outbox, err := notify.NewOutbox(t.TempDir(), "haven@example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := jobs.New(pool, slog.New(slog.NewTextHandler(io.Discard, nil)), func(w *river.Workers) { notify.AddWorkers(w, outbox) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c // never started: jobs stay in the table for the test to read
+}
+
+func mustMember(t testing.TB, owner *pgxpool.Pool, school int64, email, name string, role actor.Role) actor.Actor {
+	t.Helper()
+	var id int64
+	if err := owner.QueryRow(context.Background(), `INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id`, email, name).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(context.Background(), `INSERT INTO memberships (school_id, user_id, role) VALUES ($1, $2, $3)`,
+		school, id, role); err != nil {
+		t.Fatal(err)
+	}
+	return actor.Actor{UserID: id, SchoolID: school, Role: role,
+		Source: actor.Source{RequestID: "req-" + fmt.Sprint(id), ClientIP: "192.0.2.1", UserAgent: "test"}}
+}
+
+// report is a complete form about an adult, as a member of staff fills it in.
+func report(name, role string, kind allegation.Kind) allegation.Form {
+	return allegation.Form{
+		SubmissionID: allegation.NewSubmissionID(),
+		SubjectName:  name,
+		SubjectRole:  role,
+		Account:      "I saw them messaging a Year 8 pupil from their personal phone after school.",
+		Happened:     allegation.DateParts{Day: "27", Month: "2", Year: "2026"},
+		HappenedTime: "about 4pm",
+		Location:     "Car park",
+		Witnesses:    "No one else",
+		Kind:         string(kind),
+	}
+}
+
+func (f *fixture) mustReport(t *testing.T, by actor.Actor, form allegation.Form) allegation.Receipt {
+	t.Helper()
+	r, err := f.svc.Submit(context.Background(), by, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// rowsSeen counts the rows of table that a transaction as by can read:
+// what row-level security lets through, whatever the service does.
+func (f *fixture) rowsSeen(t *testing.T, by actor.Actor, table string) int {
+	t.Helper()
+	var n int
+	err := db.InSchool(context.Background(), f.db.App, by, func(tx pgx.Tx) error {
+		return tx.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n)
+	})
+	if err != nil {
+		t.Fatalf("count %s as %s: %v", table, by.Role, err)
+	}
+	return n
+}
