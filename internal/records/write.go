@@ -107,13 +107,13 @@ type ExportAction struct {
 
 // Header is what a JSON export says about itself.
 type Header struct {
-	Format      string    `json:"format"`
-	Version     int       `json:"version"`
-	School      string    `json:"school"`
-	GeneratedAt time.Time `json:"generated_at"`
-	Reason      string    `json:"reason"`
+	Format      string            `json:"format"`
+	Version     int               `json:"version"`
+	School      string            `json:"school"`
+	GeneratedAt time.Time         `json:"generated_at"`
+	Reason      string            `json:"reason"`
 	Filters     map[string]string `json:"filters"`
-	Total       int       `json:"total"`
+	Total       int               `json:"total"`
 }
 
 // labels turns the codes the records hold into words for spreadsheets.
