@@ -58,7 +58,7 @@ func readConcernForm(r *http.Request) concernInput {
 		NotKnownDescription: strings.TrimSpace(v.Get("not_known_description")),
 		New: page.NewChildForm{
 			FirstName: v.Get("new_first_name"), LastName: v.Get("new_last_name"),
-			DOB:       dateParts(v, "new_dob"), YearGroup: v.Get("new_year_group"),
+			DOB: dateParts(v, "new_dob"), YearGroup: v.Get("new_year_group"),
 		},
 		Names: map[int]string{},
 	}

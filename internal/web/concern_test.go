@@ -587,3 +587,31 @@ func TestCheckStatusAfterAnUnconfirmedSubmission(t *testing.T) {
 		t.Errorf("someone else checking the form: %d, shows the concern", r.Status)
 	}
 }
+
+// A submission that fails in a way that does not prove nothing was stored
+// asks the person to check its status, not to type it again.
+func TestUnconfirmedSubmissionAsksToCheckStatus(t *testing.T) {
+	t.Parallel()
+	s := newConcernSite(t)
+	c := s.staffClient(t, "sam@brookfield.test")
+	id := openForm(t, c)
+	v := filledForm(id, s.amara.ID)
+	v.Set("account", "Typed before the failure")
+	ctx := context.Background()
+	if _, err := s.DB.Owner.Exec(ctx, `REVOKE INSERT ON concerns FROM haven_app`); err != nil {
+		t.Fatal(err)
+	}
+	r := c.PostForm("/concerns", v)
+	if _, err := s.DB.Owner.Exec(ctx, `GRANT INSERT ON concerns TO haven_app`); err != nil {
+		t.Fatal(err)
+	}
+	text := visible(r.Body)
+	if r.Status != http.StatusInternalServerError || !strings.Contains(text, "We could not confirm your concern was received") ||
+		!strings.Contains(text, "Do not type it again") || !strings.Contains(r.Body, "Typed before the failure") {
+		t.Fatalf("%d\n%s", r.Status, text)
+	}
+	r = c.PostForm("/concerns/status", url.Values{"submission_id": {id}})
+	if r.Status != http.StatusOK || !strings.Contains(visible(r.Body), "Your concern did not arrive") {
+		t.Errorf("check status: %d\n%s", r.Status, visible(r.Body))
+	}
+}

@@ -624,7 +624,7 @@ func outageBanner() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\"><h2 class=\"govuk-error-summary__title\">Your concern has not been sent</h2><div class=\"govuk-error-summary__body\"><p class=\"govuk-body\">Haven cannot reach its database right now, so nothing was sent or saved. Everything you typed is still below: do not close this page. Try “Submit concern” again in a minute.</p><p class=\"govuk-body\">If a child is at risk, tell a DSL in person now.</p></div></div></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\"><h2 class=\"govuk-error-summary__title\">Your concern has not been sent</h2><div class=\"govuk-error-summary__body\"><p class=\"govuk-body\">Haven could not store it just now (its database may be unavailable), so nothing was sent or saved. Everything you typed is still below: do not close this page. Try “Submit concern” again in a minute.</p><p class=\"govuk-body\">If a child is at risk, tell a DSL in person now.</p></div></div></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
