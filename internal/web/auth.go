@@ -34,7 +34,7 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) error 
 	if next := safeNext(r.URL.Query().Get("next")); next != "" {
 		s.sessions.Put(r.Context(), sessNext, next)
 	}
-	return render(w, r, http.StatusOK, page.SignIn(page.SignInForm{SignedOut: r.URL.Query().Has("signed-out")}))
+	return render(w, r, http.StatusOK, page.SignIn(page.SignInForm{}))
 }
 
 // handleSignIn handles POST /sign-in: the email and password. It renews
@@ -139,8 +139,10 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		return err
 	}
+	// A fresh, empty session (new token) carries only the message.
+	s.flash(r, "You have signed out")
 	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
-	http.Redirect(w, r, "/sign-in?signed-out=1", http.StatusSeeOther)
+	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
 	return nil
 }
 

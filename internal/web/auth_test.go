@@ -185,12 +185,15 @@ func TestStaffSignInAndOut(t *testing.T) {
 	}
 
 	r := c.PostForm("/sign-out", nil)
-	expectRedirect(t, r, "/sign-in?signed-out=1")
+	expectRedirect(t, r, "/sign-in")
 	if got := r.Header.Get("Clear-Site-Data"); !strings.Contains(got, `"storage"`) {
 		t.Errorf("Clear-Site-Data = %q", got)
 	}
 	if n := s.count(t, "sessions WHERE token = $1", after); n != 0 {
 		t.Error("the session is still stored after sign-out")
+	}
+	if got := visible(c.Get("/sign-in").Body); !strings.Contains(got, "You have signed out") {
+		t.Errorf("no confirmation of signing out:\n%s", got)
 	}
 	expectRedirect(t, c.Get("/account"), "/sign-in")
 	if n := s.count(t, "audit_events WHERE action = 'auth.sign_out' AND school_id = $1", s.school); n != 1 {

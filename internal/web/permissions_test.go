@@ -72,7 +72,7 @@ func TestSignedOutVisitorsReachOnlyPublicRoutes(t *testing.T) {
 			r = c.Do(req)
 		}
 		toSignIn := r.Status == http.StatusSeeOther && r.Location() == "/sign-in"
-		if rule.Public && toSignIn {
+		if rule.Public && toSignIn && key != "POST /sign-out" { // signing out lands there by design
 			t.Errorf("%s is public but sends to sign-in", key)
 		}
 		if !rule.Public && !toSignIn {

@@ -32,7 +32,6 @@ type SignInForm struct {
 	Email        string
 	Problems     validate.Problems
 	RetryMinutes int
-	SignedOut    bool // just signed out
 }
 
 // ThrottleMessage tells someone throttled when they may try again. It is
@@ -85,12 +84,6 @@ func SignIn(f SignInForm) templ.Component {
 				}
 			} else {
 				templ_7745c5c3_Err = ui.ErrorSummary(ui.ErrorSummaryParams{Errors: ui.ErrorLinks(f.Problems, "email", "password")}).Render(ctx, templ_7745c5c3_Buffer)
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-			}
-			if f.SignedOut {
-				templ_7745c5c3_Err = ui.NotificationBanner(ui.BannerParams{Success: true, Text: "You have signed out"}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -353,7 +346,7 @@ func TwoFactorSetup(f TwoFactorSetupForm) templ.Component {
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(f.Secret)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/signin.templ`, Line: 154, Col: 77}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/signin.templ`, Line: 150, Col: 77}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
@@ -437,7 +430,7 @@ func RecoveryCodes(codes []string, next string) templ.Component {
 				var templ_7745c5c3_Var13 string
 				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(c)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/signin.templ`, Line: 186, Col: 19}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/signin.templ`, Line: 182, Col: 19}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 				if templ_7745c5c3_Err != nil {
