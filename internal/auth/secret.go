@@ -107,9 +107,7 @@ func matchStep(secret, code string, now time.Time) int64 {
 	cur := now.Unix() / totpPeriod
 	var found int64
 	for step := cur - totpSkew; step <= cur+totpSkew; step++ {
-		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*totpPeriod, 0), totp.ValidateOpts{
-			Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1,
-		})
+		want, err := totpCode(secret, time.Unix(step*totpPeriod, 0))
 		if err != nil {
 			return 0
 		}
@@ -153,7 +151,7 @@ func normaliseRecoveryCode(s string) string {
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
 }
 
-// totpCode is the code of secret at t (for tests and the demo).
+// totpCode is the code of secret at t.
 func totpCode(secret string, t time.Time) (string, error) {
 	return totp.GenerateCodeCustom(secret, t, totp.ValidateOpts{Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1})
 }
