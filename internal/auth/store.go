@@ -22,8 +22,8 @@ type Account struct {
 	Epoch int
 	// Enrolled: a second factor is set up.
 	Enrolled bool
-	// NeedsSecondFactor: a role (DSL, head, admin) or a school's setting
-	// requires a second factor of this person.
+	// NeedsSecondFactor: a role (DSL, head, admin), being a school's chair
+	// of governors, or a school's setting requires a second factor of this person.
 	NeedsSecondFactor bool
 	// Schools are the active memberships, by school name.
 	Schools []Membership
@@ -37,6 +37,10 @@ type Membership struct {
 	Deputy     bool
 	// SchoolRequires2FA: the school requires a second factor of all staff.
 	SchoolRequires2FA bool
+	// ChairOfGovernors: the school names this person its chair of
+	// governors, who receives concerns about the head (internal/allegation)
+	// and so needs a second factor, whatever their role.
+	ChairOfGovernors bool
 }
 
 // In returns the account's active membership of school, if any.
@@ -62,7 +66,8 @@ func account(ctx context.Context, q db.Querier, userID int64) (Account, error) {
 	}
 	rows, _ := q.Query(ctx, `
 		SELECT m.school_id, s.name AS school_name, m.role, m.deputy,
-		       coalesce(ss.require_2fa_all, false) AS school_requires2_fa
+		       coalesce(ss.require_2fa_all, false) AS school_requires2_fa,
+		       coalesce(ss.chair_of_governors = m.user_id, false) AS chair_of_governors
 		FROM memberships m
 		JOIN schools s ON s.id = m.school_id
 		LEFT JOIN school_settings ss ON ss.school_id = m.school_id
@@ -70,14 +75,14 @@ func account(ctx context.Context, q db.Querier, userID int64) (Account, error) {
 		ORDER BY s.name, s.id`, userID)
 	a.Schools, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Membership, error) {
 		var m Membership
-		err := row.Scan(&m.SchoolID, &m.SchoolName, &m.Role, &m.Deputy, &m.SchoolRequires2FA)
+		err := row.Scan(&m.SchoolID, &m.SchoolName, &m.Role, &m.Deputy, &m.SchoolRequires2FA, &m.ChairOfGovernors)
 		return m, err
 	})
 	if err != nil {
 		return Account{}, fmt.Errorf("memberships: %w", err)
 	}
 	for _, m := range a.Schools {
-		if NeedsSecondFactor(m.Role) || m.SchoolRequires2FA {
+		if NeedsSecondFactor(m.Role) || m.SchoolRequires2FA || m.ChairOfGovernors {
 			a.NeedsSecondFactor = true
 		}
 	}

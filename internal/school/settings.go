@@ -92,8 +92,12 @@ type Settings struct {
 	CumulativeDays    int
 	CSEStaffThreshold int
 	Require2FAAll     bool
-	Categories        []Category // active and inactive, in order
-	Terms             []Term     // by start date
+	// ChairOfGovernors is the member who acts as chair of governors in
+	// Haven (0: none named): concerns about the head go to them, with the
+	// head's powers for those records only (internal/allegation).
+	ChairOfGovernors int64
+	Categories       []Category // active and inactive, in order
+	Terms            []Term     // by start date
 }
 
 // ActiveCategories returns the categories offered for new concerns, in order.
@@ -182,11 +186,11 @@ func settings(ctx context.Context, q db.Querier, schoolID int64) (Settings, erro
 		SELECT s.name, ss.dsl_contacts, ss.front_door_name, ss.front_door_phone, ss.out_of_hours_name,
 		       ss.out_of_hours_phone, to_char(ss.day_starts, 'HH24:MI'), to_char(ss.day_ends, 'HH24:MI'),
 		       ss.school_days::int[], ss.urgent_escalation_minutes, ss.escalation_minutes, ss.cumulative_count,
-		       ss.cumulative_days, ss.cse_staff_threshold, ss.require_2fa_all
+		       ss.cumulative_days, ss.cse_staff_threshold, ss.require_2fa_all, coalesce(ss.chair_of_governors, 0)
 		FROM schools s JOIN school_settings ss ON ss.school_id = s.id
 		WHERE s.id = $1`, schoolID).Scan(&st.Name, &contacts, &st.FrontDoorName, &st.FrontDoorPhone,
 		&st.OutOfHoursName, &st.OutOfHoursPhone, &st.DayStarts, &st.DayEnds, &st.SchoolDays, &urgent, &other,
-		&st.CumulativeCount, &st.CumulativeDays, &st.CSEStaffThreshold, &st.Require2FAAll)
+		&st.CumulativeCount, &st.CumulativeDays, &st.CSEStaffThreshold, &st.Require2FAAll, &st.ChairOfGovernors)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Settings{}, db.ErrNotFound
 	}
@@ -232,6 +236,8 @@ type SettingsForm struct {
 	CSEStaff        string
 	Categories      string
 	Require2FAAll   string // "yes" or "no"
+	// ChairOfGovernors is the chosen member's user id, "" for none.
+	ChairOfGovernors string
 }
 
 // FormFrom returns the form showing st.
@@ -249,6 +255,9 @@ func FormFrom(st Settings) SettingsForm {
 	}
 	if st.Require2FAAll {
 		f.Require2FAAll = "yes"
+	}
+	if st.ChairOfGovernors != 0 {
+		f.ChairOfGovernors = strconv.FormatInt(st.ChairOfGovernors, 10)
 	}
 	for _, c := range st.DSLContacts {
 		f.DSLNames = append(f.DSLNames, c.Name)
@@ -289,6 +298,7 @@ type parsed struct {
 	count, windowDays, cseStaff int
 	require2FA                  bool
 	categories                  []string
+	chair                       int64 // 0: none
 }
 
 // check validates f, returning the values or the problems (keyed by the
@@ -395,6 +405,13 @@ func (f SettingsForm) check() (parsed, validate.Problems) {
 	default:
 		p.Add("require-2fa", "Select whether all staff must use a second factor")
 	}
+	if c := strings.TrimSpace(f.ChairOfGovernors); c != "" {
+		id, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || id <= 0 {
+			p.Add("chair-of-governors", "Choose the chair of governors from the list")
+		}
+		v.chair = id
+	}
 	return v, p
 }
 
@@ -463,6 +480,9 @@ func (s *Service) UpdateSettings(ctx context.Context, by actor.Actor, f Settings
 		if err != nil {
 			return err
 		}
+		if err := checkChair(ctx, tx, by.SchoolID, v.chair); err != nil {
+			return err
+		}
 		changed := changedFields(old, v)
 		if len(changed) == 0 {
 			return nil
@@ -483,12 +503,12 @@ func (s *Service) UpdateSettings(ctx context.Context, by actor.Actor, f Settings
 				day_starts = @starts::time, day_ends = @ends::time, school_days = @days::smallint[],
 				urgent_escalation_minutes = @urgent, escalation_minutes = @escalation, cumulative_count = @count,
 				cumulative_days = @window, cse_staff_threshold = @cse_staff, require_2fa_all = @require_2fa,
-				updated_at = now()
+				chair_of_governors = nullif(@chair::bigint, 0), updated_at = now()
 			WHERE school_id = @school`, pgx.NamedArgs{
 			"school": by.SchoolID, "contacts": string(contacts), "front_name": v.frontName, "front_phone": v.frontPhone,
 			"ooh_name": v.oohName, "ooh_phone": v.oohPhone, "starts": v.starts, "ends": v.ends, "days": v.days,
 			"urgent": v.urgent, "escalation": v.escalation, "count": v.count, "window": v.windowDays,
-			"cse_staff": v.cseStaff, "require_2fa": v.require2FA,
+			"cse_staff": v.cseStaff, "require_2fa": v.require2FA, "chair": v.chair,
 		})
 		if err != nil {
 			return err
@@ -501,10 +521,61 @@ func (s *Service) UpdateSettings(ctx context.Context, by actor.Actor, f Settings
 		return audit.Record(ctx, tx, by, audit.Event{Action: "school.settings_change", SubjectType: "school",
 			SubjectID: strconv.FormatInt(by.SchoolID, 10), Details: map[string]any{"fields": changed}})
 	})
+	if _, ok := errors.AsType[validate.Problems](err); ok {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("update school settings: %w", err)
 	}
 	return nil
+}
+
+// checkChair returns a problem unless chair (0: none) is an active member
+// of the school who is not one of its heads: concerns about a head go to
+// the chair.
+func checkChair(ctx context.Context, q db.Querier, schoolID, chair int64) error {
+	if chair == 0 {
+		return nil
+	}
+	var role actor.Role
+	err := q.QueryRow(ctx, `SELECT role FROM memberships WHERE school_id = $1 AND user_id = $2 AND deactivated_at IS NULL`,
+		schoolID, chair).Scan(&role)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return validate.Problems{"chair-of-governors": "Choose the chair of governors from the list"}
+	case err != nil:
+		return err
+	case role == actor.Head:
+		return validate.Problems{"chair-of-governors": "The chair of governors cannot be a headteacher: concerns about the head go to them"}
+	}
+	return nil
+}
+
+// Member is an active member of a school, for choosing one (the chair of governors).
+type Member struct {
+	UserID int64
+	Name   string
+	Role   actor.Role
+}
+
+// Members returns the active members of by's school by name. Admins only
+// (ErrForbidden otherwise).
+func (s *Service) Members(ctx context.Context, by actor.Actor) ([]Member, error) {
+	if by.Role != actor.Admin {
+		return nil, ErrForbidden
+	}
+	var out []Member
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT u.id, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE m.school_id = $1 AND m.deactivated_at IS NULL ORDER BY lower(u.name), u.id`, by.SchoolID)
+		var err error
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Member])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	return out, nil
 }
 
 // changedFields names the settings that v changes, in form order.
@@ -531,6 +602,7 @@ func changedFields(old Settings, v parsed) []string {
 	}
 	add("categories", !slices.Equal(active, v.categories))
 	add("require_2fa_all", old.Require2FAAll != v.require2FA)
+	add("chair_of_governors", old.ChairOfGovernors != v.chair)
 	return out
 }
 

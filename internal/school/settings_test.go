@@ -3,6 +3,7 @@ package school
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -170,5 +171,47 @@ func TestTerms(t *testing.T) {
 	}
 	if err := svc.DeleteTerm(ctx, admin, st.Terms[0].ID); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("deleting twice: err = %v, want db.ErrNotFound", err)
+	}
+}
+
+// The chair of governors is an active member who is not a head; naming
+// one is audited as a settings change.
+func TestChairOfGovernors(t *testing.T) {
+	t.Parallel()
+	svc, d, admin := newSchool(t)
+	ctx := context.Background()
+	member := func(email string, role actor.Role) int64 {
+		var id int64
+		if err := d.Owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $1) RETURNING id`, email).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Owner.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role) VALUES ($1, $2, $3)`, admin.SchoolID, id, role); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	governor, head := member("governor@b.test", actor.Staff), member("head@b.test", actor.Head)
+	st, _ := svc.Settings(ctx, admin)
+	f := FormFrom(st)
+	for _, bad := range []string{"x", "999999", fmt.Sprint(head)} {
+		f.ChairOfGovernors = bad
+		err := svc.UpdateSettings(ctx, admin, f)
+		if p, _ := errors.AsType[validate.Problems](err); p["chair-of-governors"] == "" {
+			t.Errorf("chair %q: err = %v", bad, err)
+		}
+	}
+	f.ChairOfGovernors = fmt.Sprint(governor)
+	if err := svc.UpdateSettings(ctx, admin, f); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := svc.Settings(ctx, admin); st.ChairOfGovernors != governor || FormFrom(st).ChairOfGovernors != fmt.Sprint(governor) {
+		t.Errorf("chair = %d", st.ChairOfGovernors)
+	}
+	if n := dbtest.Count(t, d.Owner, `audit_events WHERE action = 'school.settings_change' AND details LIKE '%chair_of_governors%'`); n != 1 {
+		t.Errorf("%d audit events name the change", n)
+	}
+	members, err := svc.Members(ctx, admin)
+	if err != nil || len(members) != 2 {
+		t.Errorf("members = %+v, %v", members, err)
 	}
 }
