@@ -69,5 +69,10 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, env Env, loginsFile strin
 	} else if n > 0 {
 		fmt.Fprintf(env.Stdout, "Put %d fictional pupils on its roll.\n", n)
 	}
+	if n, err := seedDemoConcerns(ctx, pool, env.Log, sc.ID, demoBaseURL(env)); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Fprintf(env.Stdout, "Recorded %d fictional concerns for the DSL's Safeguarding queue.\n", n)
+	}
 	return nil
 }

@@ -55,6 +55,8 @@ func commands() []command {
 		{"healthcheck", "haven healthcheck [-url URL] [-timeout 5s]", "exit 0 when the running server is ready (for container and systemd probes)", healthcheckCmd},
 		{"audit", "haven audit <verify|checkpoint> [flags]", "verify the audit trail's hash chains, or sign their heads", auditCmd},
 		{"school", "haven school create --slug SLUG --name NAME", "create a school with the default settings", schoolCmd},
+		{"export", "haven export --school SLUG --reason TEXT [--format csv|xlsx|json] [--from DATE] [--to DATE] [--status S] [--category KEY] [--out FILE]",
+			"export a school's concerns with their decisions and actions (recorded, audited)", exportCmd},
 		{"user", "haven user <create|reset-2fa|set-role> [flags]", "create a user, reset a second factor, or set a role (break-glass)", userCmd},
 		{"version", "haven version", "print Haven's version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "haven", Version())

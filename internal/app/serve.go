@@ -20,6 +20,7 @@ import (
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/web"
 )
@@ -37,11 +38,15 @@ type App struct {
 func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logger) (*App, error) {
 	reg := newRegistry(pool)
 	escalator := concern.NewEscalator(pool, cfg.BaseURL, nil)
-	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) }, escalator.AddWorkers)
+	// The records workers write exports and enqueue nothing, so they need no job client.
+	recordsWork := records.NewService(pool, nil, cfg.BaseURL)
+	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) }, escalator.AddWorkers,
+		recordsWork.AddWorkers)
 	if err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}
 	jobClient.PeriodicJobs().Add(escalator.PeriodicJob())
+	jobClient.PeriodicJobs().AddMany(recordsWork.PeriodicJobs())
 	srv := web.New(web.Config{
 		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
@@ -49,7 +54,8 @@ func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logge
 		Auth:     auth.NewService(pool, jobClient, auth.Config{BaseURL: cfg.BaseURL}),
 		Schools:  school.NewService(pool),
 		Concerns: concern.NewService(pool, jobClient, cfg.BaseURL),
-		Pupils:   pupil.NewService(pool)})
+		Pupils:   pupil.NewService(pool),
+		Records:  records.NewService(pool, jobClient, cfg.BaseURL)})
 	return &App{Web: srv, Jobs: jobClient, Metrics: reg}, nil
 }
 

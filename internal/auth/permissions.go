@@ -156,6 +156,23 @@ var routes = map[string]Rule{
 	"POST /role-requests/{id}/approve": Roles(actor.DSL, actor.Head),
 	"POST /role-requests/{id}/reject":  Roles(actor.DSL, actor.Head),
 
+	// Exports (internal/web/records.go): admins, DSLs and the head ask;
+	// the DSL team approves and sets whether admins need approval; only the
+	// person who asked downloads (checked by the records service).
+	"GET /exports":               Roles(actor.Admin, actor.DSL, actor.Head),
+	"POST /exports":              Roles(actor.Admin, actor.DSL, actor.Head),
+	"GET /exports/{id}":          Roles(actor.Admin, actor.DSL, actor.Head),
+	"GET /exports/{id}/download": Roles(actor.Admin, actor.DSL, actor.Head),
+	"POST /exports/settings":     Roles(actor.DSL, actor.Head),
+	"POST /exports/{id}/approve": Roles(actor.DSL, actor.Head),
+	"POST /exports/{id}/reject":  Roles(actor.DSL, actor.Head),
+
+	// Importing the roll (internal/web/pupils.go): admins and DSLs.
+	"GET /pupils/import":       Roles(actor.Admin, actor.DSL),
+	"POST /pupils/import":      Roles(actor.Admin, actor.DSL),
+	"GET /pupils/import/{id}":  Roles(actor.Admin, actor.DSL),
+	"POST /pupils/import/{id}": Roles(actor.Admin, actor.DSL),
+
 	// Admin: users and school settings (internal/web/admin.go).
 	"GET /admin/users":                       Roles(actor.Admin),
 	"GET /admin/users/invite":                Roles(actor.Admin),

@@ -142,6 +142,12 @@ func navFor(role actor.Role, path string) []layout.NavItem {
 	if role == actor.DSL || role == actor.Head {
 		add("Role requests", "/role-requests")
 	}
+	if role == actor.DSL || role == actor.Head || role == actor.Admin {
+		add("Exports", "/exports")
+	}
+	if role == actor.Admin {
+		add("Import the roll", "/pupils/import")
+	}
 	if role == actor.Admin {
 		add("Users", "/admin/users")
 		add("School settings", "/admin/settings")

@@ -122,6 +122,29 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/role-requests/{id}/reject", s.h(s.handleRoleRequestDecide(false)))
 			})
 
+			// Exports of the school's concerns (records.go): asked for by
+			// admins, DSLs and the head; approved by the DSL team.
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.Admin, actor.DSL, actor.Head))
+				r.Get("/exports", s.h(s.handleExports))
+				r.Post("/exports", s.h(s.handleExportCreate))
+				r.Get("/exports/{id}", s.h(s.handleExport))
+			})
+			// Importing the roll (pupils.go): admins and DSLs; the upload
+			// itself posts in the large-files group below.
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.Admin, actor.DSL))
+				r.Get("/pupils/import", s.h(s.handlePupilsImportPage))
+				r.Get("/pupils/import/{id}", s.h(s.handlePupilsPreview))
+				r.Post("/pupils/import/{id}", s.h(s.handlePupilsApply))
+			})
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.DSL, actor.Head))
+				r.Post("/exports/settings", s.h(s.handleExportSettings))
+				r.Post("/exports/{id}/approve", s.h(s.handleExportDecide(true)))
+				r.Post("/exports/{id}/reject", s.h(s.handleExportDecide(false)))
+			})
+
 			// Admin: users and school settings (admin.go).
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(actor.Admin))
@@ -151,6 +174,14 @@ func (s *Server) Routes() http.Handler {
 		r.Use(limits(uploadBodyLimit, uploadTimeout, uploadTimeout), s.sessions.LoadAndSave, s.identify,
 			s.stashConcernOnExpiry, s.requireUser)
 		r.Post("/concerns", s.h(s.handleConcernPost))
+	})
+
+	// Large files: an export's download streams for as long as it takes
+	// (records.go); a roll CSV may be a few MB (pupils.go).
+	r.Group(func(r chi.Router) {
+		r.Use(limits(uploadBodyLimit, uploadTimeout, uploadTimeout), s.sessions.LoadAndSave, s.identify, s.requireUser)
+		r.With(s.requireRole(actor.Admin, actor.DSL, actor.Head)).Get("/exports/{id}/download", s.h(s.handleExportDownload))
+		r.With(s.requireRole(actor.Admin, actor.DSL)).Post("/pupils/import", s.h(s.handlePupilsUpload))
 	})
 
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errNotFoundPage) })

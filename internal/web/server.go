@@ -16,6 +16,7 @@ import (
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
 )
 
@@ -43,6 +44,7 @@ type Server struct {
 	schools  *school.Service
 	concerns *concern.Service
 	pupils   *pupil.Service
+	records  *records.Service
 	// feed tells open Safeguarding queues of new concerns (its own
 	// LISTEN connection, opened at the first subscriber); streamsDone
 	// closes to end every event stream (EndStreams).
@@ -64,6 +66,9 @@ type Deps struct {
 	// needs the job client to email the DSLs). Pupils defaults to a service on Pool.
 	Concerns *concern.Service
 	Pupils   *pupil.Service
+	// Records (exports, a child's file, retention) defaults to a service
+	// on Pool that runs no background jobs.
+	Records *records.Service
 }
 
 // New returns a Server. It is ready (for /readyz) until SetReady(false).
@@ -78,6 +83,10 @@ func New(cfg Config, d Deps) *Server {
 	s.concerns, s.pupils = d.Concerns, d.Pupils
 	if s.pupils == nil {
 		s.pupils = pupil.NewService(d.Pool)
+	}
+	s.records = d.Records
+	if s.records == nil {
+		s.records = records.NewService(d.Pool, nil, cfg.BaseURL)
 	}
 	s.feed, s.streamsDone = concern.NewFeed(d.Pool.Config().ConnConfig, d.Log), make(chan struct{})
 	s.sessions = newSessions(cfg, d.Pool, s.sessionError)

@@ -2588,8 +2588,12 @@ func DecisionPage(v DecisionView) templ.Component {
 				LegendSize: ui.SizeS, Value: v.Form.Parents, Error: v.Problems[concern.FieldParents], Items: []ui.Choice{
 					{Value: string(concern.ParentsTold), Text: concern.ParentsTold.Label()},
 					{Value: string(concern.ParentsConsentSought), Text: concern.ParentsConsentSought.Label()},
-					{Value: string(concern.ParentsNotTold), Text: "No", Conditional: whyNotField(v)},
+					{Value: string(concern.ParentsNotTold), Text: "No"},
 				}}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = whyNotField(v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2634,8 +2638,8 @@ func whyNotField(v DecisionView) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = ui.Textarea(ui.TextareaParams{Name: concern.FieldParentsWhyNot, Label: "If not, why not?",
-			Hint: "For example, telling them could put the child at greater risk.", Error: v.Problems[concern.FieldParentsWhyNot],
+		templ_7745c5c3_Err = ui.Textarea(ui.TextareaParams{Name: concern.FieldParentsWhyNot, Label: "If not, why not?", LabelSize: ui.SizeS,
+			Hint: "Needed when they were not told. For example, telling them could put the child at greater risk.", Error: v.Problems[concern.FieldParentsWhyNot],
 			Value: v.Form.ParentsWhyNot, Rows: 3}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -2700,7 +2704,7 @@ func ActionPage(v ActionView) templ.Component {
 			var templ_7745c5c3_Var138 string
 			templ_7745c5c3_Var138, templ_7745c5c3_Err = templ.JoinStringErrs(v.Ref)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 522, Col: 41}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 523, Col: 41}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var138))
 			if templ_7745c5c3_Err != nil {
@@ -2713,7 +2717,7 @@ func ActionPage(v ActionView) templ.Component {
 			var templ_7745c5c3_Var139 string
 			templ_7745c5c3_Var139, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/concerns/" + v.Ref + "/action").ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 524, Col: 65}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 525, Col: 65}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var139)
 			if templ_7745c5c3_Err != nil {
@@ -2819,7 +2823,7 @@ func ReasonPage(v ReasonView) templ.Component {
 			var templ_7745c5c3_Var142 string
 			templ_7745c5c3_Var142, templ_7745c5c3_Err = templ.JoinStringErrs(v.Ref)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 553, Col: 41}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 554, Col: 41}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var142))
 			if templ_7745c5c3_Err != nil {
@@ -2832,7 +2836,7 @@ func ReasonPage(v ReasonView) templ.Component {
 			var templ_7745c5c3_Var143 string
 			templ_7745c5c3_Var143, templ_7745c5c3_Err = templ.JoinStringErrs(v.title())
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 554, Col: 43}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 555, Col: 43}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var143))
 			if templ_7745c5c3_Err != nil {
@@ -2845,7 +2849,7 @@ func ReasonPage(v ReasonView) templ.Component {
 			var templ_7745c5c3_Var144 string
 			templ_7745c5c3_Var144, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/concerns/" + v.Ref + "/" + v.Kind).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 555, Col: 68}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 556, Col: 68}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var144)
 			if templ_7745c5c3_Err != nil {
@@ -2858,7 +2862,7 @@ func ReasonPage(v ReasonView) templ.Component {
 			var templ_7745c5c3_Var145 string
 			templ_7745c5c3_Var145, templ_7745c5c3_Err = templruntime.NewAttributeExpression(itoa(v.Version)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 556, Col: 64}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 557, Col: 64}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var145)
 			if templ_7745c5c3_Err != nil {
@@ -2948,7 +2952,7 @@ func AccessPage(v AccessView) templ.Component {
 			var templ_7745c5c3_Var148 string
 			templ_7745c5c3_Var148, templ_7745c5c3_Err = templ.JoinStringErrs(v.Ref)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 578, Col: 41}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 579, Col: 41}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var148))
 			if templ_7745c5c3_Err != nil {
@@ -2961,7 +2965,7 @@ func AccessPage(v AccessView) templ.Component {
 			var templ_7745c5c3_Var149 string
 			templ_7745c5c3_Var149, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/concerns/" + v.Ref + "/access").ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 581, Col: 65}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 582, Col: 65}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var149)
 			if templ_7745c5c3_Err != nil {
@@ -2974,7 +2978,7 @@ func AccessPage(v AccessView) templ.Component {
 			var templ_7745c5c3_Var150 string
 			templ_7745c5c3_Var150, templ_7745c5c3_Err = templruntime.NewAttributeExpression(itoa(v.Version)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 582, Col: 64}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 583, Col: 64}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var150)
 			if templ_7745c5c3_Err != nil {
@@ -2987,8 +2991,12 @@ func AccessPage(v AccessView) templ.Component {
 			templ_7745c5c3_Err = ui.Radios(ui.Choices{Name: "restricted", Legend: "Who among the DSLs can see it?", LegendSize: ui.SizeS,
 				Value: restrictedValue(v.Form.Restricted), Items: []ui.Choice{
 					{Value: "no", Text: "Every DSL of the school"},
-					{Value: "yes", Text: "Only the DSLs I name", Hint: "You are always named.", Conditional: namedField(v)},
+					{Value: "yes", Text: "Only the DSLs I name", Hint: "You are always named."},
 				}}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = namedField(v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -3033,7 +3041,8 @@ func namedField(v AccessView) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = ui.Checkboxes(ui.Choices{Name: concern.FieldNamed, Legend: "DSLs who can see it", Items: v.people(false),
+		templ_7745c5c3_Err = ui.Checkboxes(ui.Choices{Name: concern.FieldNamed, Legend: "The DSLs you name", LegendSize: ui.SizeS,
+			Hint: "Used when only the DSLs you name can see it.", Items: v.people(false),
 			Values: ids(v.Form.Named), Error: v.Problems[concern.FieldNamed]}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -3092,7 +3101,7 @@ func ConflictPage(v ConflictView) templ.Component {
 				var templ_7745c5c3_Var154 string
 				templ_7745c5c3_Var154, templ_7745c5c3_Err = templ.JoinStringErrs(v.Reason)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 618, Col: 58}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 621, Col: 58}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var154))
 				if templ_7745c5c3_Err != nil {
@@ -3110,7 +3119,7 @@ func ConflictPage(v ConflictView) templ.Component {
 				var templ_7745c5c3_Var155 string
 				templ_7745c5c3_Var155, templ_7745c5c3_Err = templ.JoinStringErrs(v.Ref)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 620, Col: 55}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 623, Col: 55}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var155))
 				if templ_7745c5c3_Err != nil {
@@ -3138,7 +3147,7 @@ func ConflictPage(v ConflictView) templ.Component {
 					var templ_7745c5c3_Var156 string
 					templ_7745c5c3_Var156, templ_7745c5c3_Err = templ.JoinStringErrs(e.Summary)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 628, Col: 27}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 631, Col: 27}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var156))
 					if templ_7745c5c3_Err != nil {
@@ -3151,7 +3160,7 @@ func ConflictPage(v ConflictView) templ.Component {
 					var templ_7745c5c3_Var157 string
 					templ_7745c5c3_Var157, templ_7745c5c3_Err = templ.JoinStringErrs(londonDateTime(e.At))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 628, Col: 65}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 631, Col: 65}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var157))
 					if templ_7745c5c3_Err != nil {
@@ -3164,7 +3173,7 @@ func ConflictPage(v ConflictView) templ.Component {
 					var templ_7745c5c3_Var158 string
 					templ_7745c5c3_Var158, templ_7745c5c3_Err = templ.JoinStringErrs(e.Actor)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 628, Col: 78}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 631, Col: 78}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var158))
 					if templ_7745c5c3_Err != nil {
@@ -3182,7 +3191,7 @@ func ConflictPage(v ConflictView) templ.Component {
 						var templ_7745c5c3_Var159 string
 						templ_7745c5c3_Var159, templ_7745c5c3_Err = templ.JoinStringErrs(e.Reason)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 630, Col: 79}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 633, Col: 79}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var159))
 						if templ_7745c5c3_Err != nil {
@@ -3228,7 +3237,7 @@ func ConflictPage(v ConflictView) templ.Component {
 						var templ_7745c5c3_Var161 string
 						templ_7745c5c3_Var161, templ_7745c5c3_Err = templ.JoinStringErrs(d.Value)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 642, Col: 53}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/concern_dsl.templ`, Line: 645, Col: 53}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var161))
 						if templ_7745c5c3_Err != nil {
