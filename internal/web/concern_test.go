@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -613,5 +614,56 @@ func TestUnconfirmedSubmissionAsksToCheckStatus(t *testing.T) {
 	r = c.PostForm("/concerns/status", url.Values{"submission_id": {id}})
 	if r.Status != http.StatusOK || !strings.Contains(visible(r.Body), "Your concern did not arrive") {
 		t.Errorf("check status: %d\n%s", r.Status, visible(r.Body))
+	}
+}
+
+// The form's other buttons, without JavaScript: a child not on the roll is
+// added inline, a child is removed, a body-map row is kept and a new one
+// offered, and a file is removed before submission.
+func TestConcernFormSteps(t *testing.T) {
+	t.Parallel()
+	s := newConcernSite(t)
+	c := s.staffClient(t, "sam@brookfield.test")
+	id := openForm(t, c)
+
+	r := c.PostForm("/concerns", url.Values{"submission_id": {id}, "action": {"add-new"},
+		"new_first_name": {"Sam"}, "new_last_name": {""}, "new_year_group": {"4"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(visible(r.Body)), "There is a problem Enter the child's last name") {
+		t.Errorf("inline child without a last name: %d\n%s", r.Status, visible(r.Body))
+	}
+	r = c.PostForm("/concerns", url.Values{"submission_id": {id}, "action": {"add-new"},
+		"new_first_name": {"Sam"}, "new_last_name": {"Lee"}, "new_year_group": {"4"}})
+	if r.Status != http.StatusOK || !strings.Contains(visible(r.Body), "Sam Lee Remove Sam Lee Year 4, not on the roll") {
+		t.Fatalf("inline child: %d\n%s", r.Status, visible(r.Body))
+	}
+	if n := s.count(t, "children WHERE added_inline AND first_name = 'Sam'"); n != 1 {
+		t.Errorf("inline children = %d, want 1", n)
+	}
+
+	var sam string
+	if err := s.DB.Owner.QueryRow(context.Background(), `SELECT id::text FROM children WHERE first_name = 'Sam'`).Scan(&sam); err != nil {
+		t.Fatal(err)
+	}
+	v := url.Values{"submission_id": {id}, "child-0-id": {sam}, "child-0-role": {"subject"},
+		"child-1-id": {fmt.Sprint(s.ben.ID)}, "child-1-role": {"witness"},
+		"mark-0-region": {"forearm_left"}, "mark-0-side": {"front"}, "mark-0-note": {"bruise"}, "action": {"add-mark"}}
+	r = c.PostForm("/concerns", v)
+	if !strings.Contains(r.Body, `name="mark-1-region"`) || !strings.Contains(r.Body, `value="bruise"`) {
+		t.Errorf("add another mark: the mark is not kept, or no new row:\n%s", visible(r.Body))
+	}
+	v.Set("action", "remove-child-0")
+	r = c.PostForm("/concerns", v)
+	if strings.Contains(visible(r.Body), "Sam Lee Remove") || !strings.Contains(r.Body, `name="child-0-id" value="`+fmt.Sprint(s.ben.ID)+`"`) {
+		t.Errorf("remove the first child: Ben is not now the only child:\n%s", visible(r.Body))
+	}
+
+	upload(t, c, s.URL, id, "statement.pdf", []byte("%PDF-1.7\n%%EOF\n"), nil)
+	var file string
+	if err := s.DB.Owner.QueryRow(context.Background(), `SELECT public_id::text FROM concern_attachments`).Scan(&file); err != nil {
+		t.Fatal(err)
+	}
+	r = c.PostForm("/concerns", url.Values{"submission_id": {id}, "action": {"remove-file-" + file}})
+	if strings.Contains(r.Body, "statement.pdf") || s.count(t, "concern_attachments") != 0 {
+		t.Errorf("remove the file: still there")
 	}
 }
