@@ -150,7 +150,7 @@ func (s *Service) Access(ctx context.Context, by actor.Actor, ref string) (Acces
 	}
 	var f AccessForm
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		c, err := caseRowOf(ctx, tx, by.SchoolID, ref)
+		c, err := caseRowOf(ctx, tx, by.SchoolID, by.UserID, ref)
 		if err != nil {
 			return err
 		}

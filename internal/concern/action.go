@@ -170,7 +170,7 @@ func (s *Service) RecordAction(ctx context.Context, by actor.Actor, ref string, 
 		return p
 	}
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		c, err := caseRowOf(ctx, tx, by.SchoolID, ref)
+		c, err := caseRowOf(ctx, tx, by.SchoolID, by.UserID, ref)
 		if err != nil {
 			return err
 		}
@@ -236,7 +236,7 @@ func (s *Service) RecordFeedback(ctx context.Context, by actor.Actor, ref string
 		return validate.Problems{FieldFeedback: msg}
 	}
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		c, err := caseRowOf(ctx, tx, by.SchoolID, ref)
+		c, err := caseRowOf(ctx, tx, by.SchoolID, by.UserID, ref)
 		if err != nil {
 			return err
 		}

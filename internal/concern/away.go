@@ -73,6 +73,7 @@ func (s *Service) MarkAway(ctx context.Context, by actor.Actor, colleague int64)
 				        AND a.kind = 'excluded') AS excluded
 			FROM concerns c
 			WHERE c.school_id = $1 AND c.assigned_to = $2 AND c.status <> 'closed' AND c.entered_in_error_at IS NULL
+			  AND concern_visible_to(c.school_id, c.id, c.restricted, $2)
 			ORDER BY c.id FOR UPDATE`, by.SchoolID, by.UserID, colleague)
 		type row struct {
 			caseRow

@@ -66,7 +66,7 @@ func (s *Service) Case(ctx context.Context, by actor.Actor, ref string) (Case, e
 	var c Case
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		var err error
-		if c, err = loadCase(ctx, tx, by.SchoolID, ref); err != nil {
+		if c, err = loadCase(ctx, tx, by.SchoolID, by.UserID, ref); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, by, auditEvent("concern.view", ref, map[string]any{"as": "dsl"})); err != nil {
@@ -81,10 +81,12 @@ func (s *Service) Case(ctx context.Context, by actor.Actor, ref string) (Case, e
 	return c, nil
 }
 
-// loadCase reads everything of a case but its views.
-func loadCase(ctx context.Context, q db.Querier, schoolID int64, ref string) (Case, error) {
+// loadCase reads everything of a case but its views, as the DSL viewer
+// may see it (db.ErrNotFound when they may not).
+func loadCase(ctx context.Context, q db.Querier, schoolID, viewer int64, ref string) (Case, error) {
 	var c Case
-	rows, _ := q.Query(ctx, `SELECT `+concernColumns+` FROM concerns WHERE school_id = $1 AND ref = $2`, schoolID, ref)
+	rows, _ := q.Query(ctx, `SELECT `+concernColumns+` FROM concerns
+		WHERE school_id = $1 AND ref = $2 AND concern_visible_to(school_id, id, restricted, $3)`, schoolID, ref, viewer)
 	var err error
 	c.Concern, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Concern])
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -133,7 +135,7 @@ func loadCase(ctx context.Context, q db.Querier, schoolID int64, ref string) (Ca
 	if c.Events, err = events(ctx, q, schoolID, c.ID, 0); err != nil {
 		return Case{}, err
 	}
-	if c.Links, err = links(ctx, q, schoolID, c.ID); err != nil {
+	if c.Links, err = links(ctx, q, schoolID, viewer, c.ID); err != nil {
 		return Case{}, err
 	}
 	if c.Tasks, err = concernTasks(ctx, q, schoolID, c.ID); err != nil {
@@ -147,13 +149,13 @@ func loadCase(ctx context.Context, q db.Querier, schoolID int64, ref string) (Ca
 
 // links returns the concerns linked to a concern that the reader may see,
 // oldest first.
-func links(ctx context.Context, q db.Querier, schoolID, concernID int64) ([]Linked, error) {
+func links(ctx context.Context, q db.Querier, schoolID, viewer, concernID int64) ([]Linked, error) {
 	rows, _ := q.Query(ctx, `SELECT c.ref, `+subjectNamesSQL+`, c.status, c.created_at
 		FROM concern_links l
 		JOIN concerns c ON c.school_id = l.school_id
 			AND c.id = CASE WHEN l.concern_a = $2 THEN l.concern_b ELSE l.concern_a END
-		WHERE l.school_id = $1 AND (l.concern_a = $2 OR l.concern_b = $2)
-		ORDER BY c.created_at, c.id`, schoolID, concernID)
+		WHERE l.school_id = $1 AND (l.concern_a = $2 OR l.concern_b = $2) AND concern_visible_to(c.school_id, c.id, c.restricted, $3)
+		ORDER BY c.created_at, c.id`, schoolID, concernID, viewer)
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Linked])
 }
 
@@ -315,7 +317,7 @@ func (s *Service) Link(ctx context.Context, by actor.Actor, ref string, version 
 		return validate.Problems{FieldLink: "Enter the reference of the related concern, like C-2026-000123"}
 	}
 	err := s.change(ctx, by, ref, version, OpTriage, func(tx pgx.Tx, c caseRow) error {
-		o, err := caseRowOf(ctx, tx, by.SchoolID, other)
+		o, err := caseRowOf(ctx, tx, by.SchoolID, by.UserID, other)
 		if errors.Is(err, db.ErrNotFound) {
 			return validate.Problems{FieldLink: "There is no concern " + other + " that you can see"}
 		}
@@ -354,7 +356,7 @@ func (s *Service) Version(ctx context.Context, by actor.Actor, ref string) (int,
 	}
 	var v int
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		c, err := caseRowOf(ctx, tx, by.SchoolID, ref)
+		c, err := caseRowOf(ctx, tx, by.SchoolID, by.UserID, ref)
 		v = c.Version
 		return err
 	})

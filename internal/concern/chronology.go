@@ -86,12 +86,12 @@ func (s *Service) Child(ctx context.Context, by actor.Actor, childID int64) (Chi
 		if p.Siblings, err = siblings(ctx, tx, by.SchoolID, childID); err != nil {
 			return err
 		}
-		flags, rule, err := flagsFor(ctx, tx, by.SchoolID, []int64{childID}, s.now())
+		flags, rule, err := flagsFor(ctx, tx, by.SchoolID, by.UserID, []int64{childID}, s.now())
 		if err != nil {
 			return err
 		}
 		p.Flags, p.Rule = flags[childID], rule
-		if p.Indicators, err = indicatorHistory(ctx, tx, by.SchoolID, childID); err != nil {
+		if p.Indicators, err = indicatorHistory(ctx, tx, by.SchoolID, by.UserID, childID); err != nil {
 			return err
 		}
 		id := strconv.FormatInt(childID, 10)
@@ -132,13 +132,14 @@ func siblings(ctx context.Context, q db.Querier, schoolID, childID int64) ([]Sib
 // indicatorHistory returns the CSE indicators recorded for a child in
 // concerns the reader may see (not entered in error), grouped by the
 // taxonomy, oldest recording first within each.
-func indicatorHistory(ctx context.Context, q db.Querier, schoolID, childID int64) ([]IndicatorHistory, error) {
+func indicatorHistory(ctx context.Context, q db.Querier, schoolID, viewer, childID int64) ([]IndicatorHistory, error) {
 	rows, _ := q.Query(ctx, `SELECT i.code, i.recorded_at, coalesce(u.name, ''), c.ref
 		FROM concern_indicators i
 		JOIN concerns c ON c.school_id = i.school_id AND c.id = i.concern_id
 		LEFT JOIN users u ON u.id = i.recorded_by
 		WHERE i.school_id = $1 AND i.child_id = $2 AND c.entered_in_error_at IS NULL
-		ORDER BY i.recorded_at, i.id`, schoolID, childID)
+		  AND concern_visible_to(c.school_id, c.id, c.restricted, $3)
+		ORDER BY i.recorded_at, i.id`, schoolID, childID, viewer)
 	seen := map[string][]IndicatorSeen{}
 	var code string
 	var m IndicatorSeen
@@ -246,7 +247,7 @@ func (s *Service) Chronology(ctx context.Context, by actor.Actor, childID int64,
 		if ch.Child, err = childOf(ctx, tx, by.SchoolID, childID); err != nil {
 			return err
 		}
-		all, err := chronology(ctx, tx, by.SchoolID, childID)
+		all, err := chronology(ctx, tx, by.SchoolID, by.UserID, childID)
 		if err != nil {
 			return err
 		}
@@ -255,7 +256,7 @@ func (s *Service) Chronology(ctx context.Context, by actor.Actor, childID int64,
 				ch.Entries = append(ch.Entries, e)
 			}
 		}
-		flags, _, err := flagsFor(ctx, tx, by.SchoolID, []int64{childID}, s.now())
+		flags, _, err := flagsFor(ctx, tx, by.SchoolID, by.UserID, []int64{childID}, s.now())
 		if err != nil {
 			return err
 		}
@@ -313,7 +314,7 @@ func (f ChronologyFilter) details() map[string]any {
 }
 
 // chronology builds a child's whole chronology, in date order.
-func chronology(ctx context.Context, q db.Querier, schoolID, childID int64) ([]Entry, error) {
+func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int64) ([]Entry, error) {
 	type involvement struct {
 		ConcernID      int64
 		ConcernChildID int64
@@ -343,7 +344,8 @@ func chronology(ctx context.Context, q db.Querier, schoolID, childID int64) ([]E
 		FROM concern_children cc
 		JOIN concerns c ON c.school_id = cc.school_id AND c.id = cc.concern_id
 		LEFT JOIN users u ON u.id = c.recorded_by
-		WHERE cc.school_id = $1 AND cc.child_id = $2 AND c.entered_in_error_at IS NULL`, schoolID, childID)
+		WHERE cc.school_id = $1 AND cc.child_id = $2 AND c.entered_in_error_at IS NULL
+		  AND concern_visible_to(c.school_id, c.id, c.restricted, $3)`, schoolID, childID, viewer)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[involvement])
 	if err != nil {
 		return nil, err

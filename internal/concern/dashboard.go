@@ -80,7 +80,8 @@ func (s *Service) Figures(ctx context.Context, by actor.Actor) (Figures, error) 
 			FROM concerns c
 			CROSS JOIN LATERAL unnest(CASE WHEN cardinality(c.categories) = 0 THEN ARRAY[''] ELSE c.categories END) AS k (key)
 			WHERE c.school_id = $1 AND c.entered_in_error_at IS NULL AND c.created_at >= $2
-			GROUP BY 1, 2`, by.SchoolID, first)
+			  AND concern_visible_to(c.school_id, c.id, c.restricted, $3)
+			GROUP BY 1, 2`, by.SchoolID, first, by.UserID)
 		counts := map[string][]int{}
 		var month, key string
 		var n int
@@ -121,7 +122,8 @@ func (s *Service) Figures(ctx context.Context, by actor.Actor) (Figures, error) 
 				percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - created_at))
 			FROM concerns
 			WHERE school_id = $1 AND entered_in_error_at IS NULL AND created_at >= $2 AND acknowledged_at IS NOT NULL
-			GROUP BY GROUPING SETS ((to_char(created_at AT TIME ZONE 'Europe/London', 'YYYY-MM')), ())`, by.SchoolID, first)
+			  AND concern_visible_to(school_id, id, restricted, $3)
+			GROUP BY GROUPING SETS ((to_char(created_at AT TIME ZONE 'Europe/London', 'YYYY-MM')), ())`, by.SchoolID, first, by.UserID)
 		var median, p90 float64
 		if _, err := pgx.ForEachRow(rows, []any{&month, &n, &median, &p90}, func() error {
 			t := AckTimes{Count: n, Median: seconds(median), P90: seconds(p90)}
@@ -136,7 +138,8 @@ func (s *Service) Figures(ctx context.Context, by actor.Actor) (Figures, error) 
 		}
 
 		rows, _ = tx.Query(ctx, `SELECT status, count(*) FROM concerns
-			WHERE school_id = $1 AND entered_in_error_at IS NULL AND created_at >= $2 GROUP BY status`, by.SchoolID, first)
+			WHERE school_id = $1 AND entered_in_error_at IS NULL AND created_at >= $2
+			  AND concern_visible_to(school_id, id, restricted, $3) GROUP BY status`, by.SchoolID, first, by.UserID)
 		var st Status
 		if _, err := pgx.ForEachRow(rows, []any{&st, &n}, func() error {
 			f.ByStatus[st] = n

@@ -141,7 +141,7 @@ func (s *Service) Download(ctx context.Context, by actor.Actor, publicID string)
 				a.created_at, a.content, c.ref
 			FROM concern_attachments a LEFT JOIN concerns c ON c.school_id = a.school_id AND c.id = a.concern_id
 			WHERE a.school_id = $1 AND a.public_id = $2
-			  AND (a.uploaded_by = $3 OR (c.id IS NOT NULL AND $4))`,
+			  AND (a.uploaded_by = $3 OR (c.id IS NOT NULL AND $4 AND concern_visible_to(c.school_id, c.id, c.restricted, $3)))`,
 			by.SchoolID, publicID, by.UserID, by.Role == actor.DSL).
 			Scan(&f.PublicID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.CreatedAt, &f.Content, &ref)
 		if errors.Is(err, pgx.ErrNoRows) {

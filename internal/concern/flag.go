@@ -145,8 +145,8 @@ func flagRule(ctx context.Context, q db.Querier, schoolID int64) (FlagRule, erro
 }
 
 // flagsFor evaluates the school's rule for each child in ids at now, from
-// the concerns and indicators the reader may see.
-func flagsFor(ctx context.Context, q db.Querier, schoolID int64, ids []int64, now time.Time) (map[int64][]Flag, FlagRule, error) {
+// the concerns and indicators the DSL viewer may see.
+func flagsFor(ctx context.Context, q db.Querier, schoolID, viewer int64, ids []int64, now time.Time) (map[int64][]Flag, FlagRule, error) {
 	rule, err := flagRule(ctx, q, schoolID)
 	if err != nil || len(ids) == 0 {
 		return nil, rule, err
@@ -161,7 +161,8 @@ func flagsFor(ctx context.Context, q db.Querier, schoolID int64, ids []int64, no
 	rows, _ := q.Query(ctx, `SELECT cc.child_id, c.created_at FROM concern_children cc
 		JOIN concerns c ON c.school_id = cc.school_id AND c.id = cc.concern_id
 		WHERE cc.school_id = $1 AND cc.child_id = ANY($2) AND cc.role = 'subject'
-		  AND c.entered_in_error_at IS NULL AND c.created_at >= $3`, schoolID, ids, since)
+		  AND c.entered_in_error_at IS NULL AND c.created_at >= $3
+		  AND concern_visible_to(c.school_id, c.id, c.restricted, $4)`, schoolID, ids, since, viewer)
 	if _, err := pgx.ForEachRow(rows, []any{&child, &at}, func() error {
 		in[child].Concerns = append(in[child].Concerns, at)
 		return nil
@@ -171,8 +172,9 @@ func flagsFor(ctx context.Context, q db.Querier, schoolID int64, ids []int64, no
 	var by int64
 	rows, _ = q.Query(ctx, `SELECT i.child_id, i.recorded_by, i.recorded_at FROM concern_indicators i
 		JOIN concerns c ON c.school_id = i.school_id AND c.id = i.concern_id
-		WHERE i.school_id = $1 AND i.child_id = ANY($2) AND c.entered_in_error_at IS NULL AND i.recorded_at >= $3`,
-		schoolID, ids, since)
+		WHERE i.school_id = $1 AND i.child_id = ANY($2) AND c.entered_in_error_at IS NULL AND i.recorded_at >= $3
+		  AND concern_visible_to(c.school_id, c.id, c.restricted, $4)`,
+		schoolID, ids, since, viewer)
 	if _, err := pgx.ForEachRow(rows, []any{&child, &by, &at}, func() error {
 		in[child].Indicators = append(in[child].Indicators, IndicatorMark{By: by, At: at})
 		return nil

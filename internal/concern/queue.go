@@ -137,7 +137,8 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 	p := QueuePage{AsOf: now}
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		// Built from constant fragments; every value is a parameter.
-		where := []string{"c.school_id = @school", "c.entered_in_error_at IS NULL"}
+		where := []string{"c.school_id = @school", "c.entered_in_error_at IS NULL",
+			"concern_visible_to(c.school_id, c.id, c.restricted, @me)"}
 		args := pgx.NamedArgs{"school": by.SchoolID, "limit": limit + 1, "me": by.UserID, "now": now}
 		add := func(cond, name string, v any) {
 			where = append(where, cond)
@@ -237,7 +238,7 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 		for _, r := range list {
 			childIDs = append(childIDs, r.ChildIDs...)
 		}
-		flags, _, err := flagsFor(ctx, tx, by.SchoolID, childIDs, now)
+		flags, _, err := flagsFor(ctx, tx, by.SchoolID, by.UserID, childIDs, now)
 		if err != nil {
 			return err
 		}
@@ -335,7 +336,8 @@ func (s *Service) NewSince(ctx context.Context, by actor.Actor, since time.Time)
 	var n int
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT count(*) FROM concerns
-			WHERE school_id = $1 AND created_at > $2 AND entered_in_error_at IS NULL`, by.SchoolID, since).Scan(&n)
+			WHERE school_id = $1 AND created_at > $2 AND entered_in_error_at IS NULL
+			  AND concern_visible_to(school_id, id, restricted, $3)`, by.SchoolID, since, by.UserID).Scan(&n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("count new concerns: %w", err)

@@ -87,6 +87,7 @@ func (s *Service) MyTasks(ctx context.Context, by actor.Actor) ([]Task, error) {
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `SELECT `+taskColumns+` `+taskJoins+`
 			WHERE t.school_id = $1 AND t.assigned_to = $2 AND t.done_at IS NULL AND c.entered_in_error_at IS NULL
+			  AND concern_visible_to(c.school_id, c.id, c.restricted, $2)
 			ORDER BY t.due_on, t.id LIMIT 500`, by.SchoolID, by.UserID)
 		var err error
 		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Task])
@@ -109,7 +110,7 @@ func (s *Service) CountMyTasks(ctx context.Context, by actor.Actor) (int, error)
 		return tx.QueryRow(ctx, `SELECT count(*) FROM concern_tasks t
 			JOIN concerns c ON c.school_id = t.school_id AND c.id = t.concern_id
 			WHERE t.school_id = $1 AND t.assigned_to = $2 AND t.done_at IS NULL AND c.entered_in_error_at IS NULL
-			  AND t.due_on <= $3`, by.SchoolID, by.UserID, pupil.Today(s.now())).Scan(&n)
+			  AND t.due_on <= $3 AND concern_visible_to(c.school_id, c.id, c.restricted, $2)`, by.SchoolID, by.UserID, pupil.Today(s.now())).Scan(&n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("count my tasks: %w", err)
@@ -129,7 +130,7 @@ func (s *Service) CompleteTask(ctx context.Context, by actor.Actor, taskID int64
 		err := tx.QueryRow(ctx, `UPDATE concern_tasks t SET done_at = now(), done_by = $3
 			FROM concerns c
 			WHERE t.school_id = $1 AND t.id = $2 AND t.done_at IS NULL
-			  AND c.school_id = t.school_id AND c.id = t.concern_id
+			  AND c.school_id = t.school_id AND c.id = t.concern_id AND concern_visible_to(c.school_id, c.id, c.restricted, $3)
 			RETURNING c.ref`, by.SchoolID, taskID, by.UserID).Scan(&ref)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return db.ErrNotFound

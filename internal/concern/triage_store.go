@@ -27,13 +27,13 @@ type caseRow struct {
 	RecordedBy int64
 }
 
-// caseRowOf reads the concern ref of the school, or db.ErrNotFound (also
-// when row-level security hides it: a restricted concern the DSL is not
-// named on, or one they are excluded from).
-func caseRowOf(ctx context.Context, q db.Querier, schoolID int64, ref string) (caseRow, error) {
+// caseRowOf reads the concern ref of the school as the DSL viewer may see
+// it, or db.ErrNotFound: also for a restricted concern they are not named
+// on, or one they are excluded from (checked here and by row-level security).
+func caseRowOf(ctx context.Context, q db.Querier, schoolID, viewer int64, ref string) (caseRow, error) {
 	rows, _ := q.Query(ctx, `SELECT id, ref, status, version, in_danger, entered_in_error_at IS NOT NULL,
 			coalesce(assigned_to, 0), restricted, created_at, recorded_by
-		FROM concerns WHERE school_id = $1 AND ref = $2`, schoolID, ref)
+		FROM concerns WHERE school_id = $1 AND ref = $2 AND concern_visible_to(school_id, id, restricted, $3)`, schoolID, ref, viewer)
 	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[caseRow])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return caseRow{}, db.ErrNotFound
@@ -55,7 +55,7 @@ func (s *Service) change(ctx context.Context, by actor.Actor, ref string, seen i
 		return db.ErrNotFound
 	}
 	return db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		c, err := caseRowOf(ctx, tx, by.SchoolID, ref)
+		c, err := caseRowOf(ctx, tx, by.SchoolID, by.UserID, ref)
 		if err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func (s *Service) change(ctx context.Context, by actor.Actor, ref string, seen i
 			return err
 		}
 		if tag.RowsAffected() == 0 { // changed between our read and our write
-			if c, err = caseRowOf(ctx, tx, by.SchoolID, ref); err != nil {
+			if c, err = caseRowOf(ctx, tx, by.SchoolID, by.UserID, ref); err != nil {
 				return err
 			}
 			return conflict(ctx, tx, by.SchoolID, c, seen)

@@ -371,6 +371,19 @@ func TestRestrictionHidesAConcernFromDSLsNotNamed(t *testing.T) {
 		}
 		hidden(t, f.deputy)
 	})
+	t.Run("a DSL excluded from a concern they recorded sees only what they recorded", func(t *testing.T) {
+		own := submit(t, f, f.deputy, validForm(f.ben.ID))
+		c := mustCase(t, f, f.dsl, own)
+		if err := f.svc.SetAccess(ctx, f.dsl, own, concern.AccessForm{Version: c.Version, Excluded: []int64{f.deputy.UserID}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Case(ctx, f.deputy, own); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("Case = %v, want not found: the exclusion is enforced by the query, not only by row-level security", err)
+		}
+		if _, err := f.svc.Recorded(ctx, f.deputy, own); err != nil {
+			t.Errorf("Recorded = %v", err)
+		}
+	})
 	t.Run("nobody excludes themselves or hides a concern from its assignee", func(t *testing.T) {
 		c := mustCase(t, f, f.dsl, ref)
 		p := problemsOf(t, f.svc.SetAccess(ctx, f.dsl, ref, concern.AccessForm{Version: c.Version, Excluded: []int64{f.dsl.UserID}}))
