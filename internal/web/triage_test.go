@@ -271,8 +271,18 @@ func TestQueueEventsTellOfNewConcerns(t *testing.T) {
 		t.Errorf("staff events = %d, want 403", r.Status)
 	}
 
-	// Shutting down ends the stream (the server registers EndStreams).
+	// Shutting down ends the stream (Serve registers EndStreams with the
+	// http.Server), so a graceful shutdown does not wait for it.
+	ended := make(chan struct{})
+	go func() {
+		for lines.Scan() {
+		}
+		close(ended)
+	}()
 	s.Web.EndStreams()
-	for lines.Scan() {
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Error("the stream did not end when the server shut down")
 	}
 }
