@@ -14,9 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/encompass"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/pupil"
@@ -30,6 +32,8 @@ type App struct {
 	Web     *web.Server
 	Jobs    *jobs.Client
 	Metrics *prometheus.Registry
+	// Allegations handles concerns about adults; tests set its clock.
+	Allegations *allegation.Service
 }
 
 // Build wires Haven on pool: every service, the job client (not started)
@@ -47,16 +51,19 @@ func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logge
 	}
 	jobClient.PeriodicJobs().Add(escalator.PeriodicJob())
 	jobClient.PeriodicJobs().AddMany(recordsWork.PeriodicJobs())
+	allegations := allegation.NewService(pool, jobClient, cfg.BaseURL)
 	srv := web.New(web.Config{
 		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
 	}, web.Deps{Log: log, Pool: pool, Metrics: web.NewMetrics(reg),
-		Auth:     auth.NewService(pool, jobClient, auth.Config{BaseURL: cfg.BaseURL}),
-		Schools:  school.NewService(pool),
-		Concerns: concern.NewService(pool, jobClient, cfg.BaseURL),
-		Pupils:   pupil.NewService(pool),
-		Records:  records.NewService(pool, jobClient, cfg.BaseURL)})
-	return &App{Web: srv, Jobs: jobClient, Metrics: reg}, nil
+		Auth:        auth.NewService(pool, jobClient, auth.Config{BaseURL: cfg.BaseURL}),
+		Schools:     school.NewService(pool),
+		Concerns:    concern.NewService(pool, jobClient, cfg.BaseURL),
+		Allegations: allegations,
+		Encompass:   encompass.NewService(pool),
+		Pupils:      pupil.NewService(pool),
+		Records:     records.NewService(pool, jobClient, cfg.BaseURL)})
+	return &App{Web: srv, Jobs: jobClient, Metrics: reg, Allegations: allegations}, nil
 }
 
 // shutdownTimeout bounds how long in-flight requests get to finish on SIGTERM.

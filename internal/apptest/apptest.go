@@ -26,6 +26,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/app"
 	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/jobs"
@@ -42,6 +43,9 @@ type App struct {
 	Config app.Config        // the configuration it was built with
 	Web    *web.Server       // Haven's web server (its Routes are what URL serves)
 	Jobs   *jobs.Client      // Haven's River client, started
+	// Allegations is Haven's service for concerns about adults: a test
+	// moves its clock with SetClock (the LADO prompt, retention).
+	Allegations *allegation.Service
 
 	logs *syncBuffer
 }
@@ -114,7 +118,7 @@ func New(t testing.TB, opts ...Option) *App {
 	if err != nil {
 		t.Fatalf("apptest: build: %v", err)
 	}
-	a.Web, a.Jobs = built.Web, built.Jobs
+	a.Web, a.Jobs, a.Allegations = built.Web, built.Jobs, built.Allegations
 	if err := built.Jobs.Start(context.WithoutCancel(t.Context())); err != nil {
 		t.Fatalf("apptest: start the job client: %v", err)
 	}

@@ -173,6 +173,36 @@ var routes = map[string]Rule{
 	"GET /pupils/import/{id}":  Roles(actor.Admin, actor.DSL),
 	"POST /pupils/import/{id}": Roles(actor.Admin, actor.DSL),
 
+	// Concerns about adults (internal/web/allegation.go): any member may
+	// report one; every other page is for the record's handler — the head,
+	// or the school's chair of governors (a setting, whatever their role)
+	// for records about the head — and the allegation service answers 404
+	// to anyone else, the record's subject included, whatever their role.
+	"GET /allegations/new":                AnyMember,
+	"POST /allegations":                   AnyMember,
+	"GET /allegations/{ref}/submitted":    AnyMember, // the reporter's receipt only
+	"GET /allegations":                    AnyMember,
+	"GET /allegations/low-level":          AnyMember,
+	"POST /allegations/low-level/reviews": AnyMember,
+	"GET /allegations/retention":          AnyMember, // heads, admins and the chair of governors
+	"GET /allegations/{ref}":              AnyMember,
+	"POST /allegations/{ref}/acknowledge": AnyMember,
+	"POST /allegations/{ref}/kind":        AnyMember,
+	"POST /allegations/{ref}/lado":        AnyMember,
+	"POST /allegations/{ref}/actions":     AnyMember,
+	"POST /allegations/{ref}/outcome":     AnyMember,
+	"POST /allegations/{ref}/left":        AnyMember,
+	"POST /allegations/{ref}/keep":        AnyMember,
+	"POST /allegations/{ref}/sign-off":    AnyMember, // the handler, then a head, admin or chair
+
+	// Operation Encompass notifications, for DSLs (internal/web/encompass.go);
+	// each notification's restriction is checked by the encompass service.
+	"GET /encompass":               Roles(actor.DSL),
+	"GET /encompass/new":           Roles(actor.DSL),
+	"POST /encompass":              Roles(actor.DSL),
+	"GET /encompass/{ref}":         Roles(actor.DSL),
+	"POST /encompass/{ref}/access": Roles(actor.DSL),
+
 	// Admin: users and school settings (internal/web/admin.go).
 	"GET /admin/users":                       Roles(actor.Admin),
 	"GET /admin/users/invite":                Roles(actor.Admin),
@@ -188,6 +218,8 @@ var routes = map[string]Rule{
 	"GET /admin/settings/terms":              Roles(actor.Admin),
 	"POST /admin/settings/terms":             Roles(actor.Admin),
 	"POST /admin/settings/terms/{id}/delete": Roles(actor.Admin),
+	"GET /admin/settings/allegations":        Roles(actor.Admin), // rules for concerns about adults (allegation.go)
+	"POST /admin/settings/allegations":       Roles(actor.Admin),
 }
 
 // RuleFor returns the rule of the route method pattern (as chi names it),

@@ -174,11 +174,14 @@ const (
 	EntryAction   EntryKind = "action"
 	EntryAddendum EntryKind = "addendum"
 	EntryChange   EntryKind = "change" // acknowledged, closed, reopened …
+	// EntryEncompass is an Operation Encompass notification (internal/encompass):
+	// restricted, shown only to the DSLs who may see it.
+	EntryEncompass EntryKind = "encompass"
 )
 
 // EntryKinds lists the kinds in the order the filter offers them.
 func EntryKinds() []EntryKind {
-	return []EntryKind{EntryConcern, EntryDecision, EntryAction, EntryAddendum, EntryChange}
+	return []EntryKind{EntryConcern, EntryDecision, EntryAction, EntryAddendum, EntryChange, EntryEncompass}
 }
 
 // Label is the kind in words, plural, for the filter.
@@ -194,6 +197,8 @@ func (k EntryKind) Label() string {
 		return "Further information"
 	case EntryChange:
 		return "Changes of status"
+	case EntryEncompass:
+		return "Operation Encompass notifications"
 	}
 	return string(k)
 }
@@ -206,6 +211,7 @@ type Entry struct {
 	At       time.Time
 	DateOnly bool
 	Ref      string // the concern it belongs to
+	Href     string // where Ref links: "" for the concern's page
 	Role     Role   // the child's role in that concern
 	Title    string
 	By       string
@@ -255,6 +261,9 @@ func (s *Service) Chronology(ctx context.Context, by actor.Actor, childID int64,
 			if f.keeps(e) {
 				ch.Entries = append(ch.Entries, e)
 			}
+		}
+		if ch.Entries, err = withEncompass(ctx, tx, by, childID, f, ch.Entries); err != nil {
+			return err
 		}
 		flags, _, err := flagsFor(ctx, tx, by.SchoolID, by.UserID, []int64{childID}, s.now())
 		if err != nil {

@@ -120,13 +120,14 @@ func (s *Server) chrome(r *http.Request, si signIn) layout.Chrome {
 	c.UserName = si.Account.Name
 	c.SchoolName = si.Membership.SchoolName
 	c.CanSwitchSchool = len(si.Account.Schools) > 1
-	c.Nav = navFor(si.Actor.Role, r.URL.Path)
+	c.Nav = navFor(si.Actor.Role, si.Membership.ChairOfGovernors, r.URL.Path)
 	return c
 }
 
-// navFor is the navigation of a role: the pages it uses most. Current marks
-// the page of path (or a page under it).
-func navFor(role actor.Role, path string) []layout.NavItem {
+// navFor is the navigation of a role (and of the school's chair of
+// governors, who receives concerns about the head): the pages it uses
+// most. Current marks the page of path (or a page under it).
+func navFor(role actor.Role, chair bool, path string) []layout.NavItem {
 	var items []layout.NavItem
 	add := func(text, href string) {
 		current := path == href || strings.HasPrefix(path, href+"/")
@@ -136,9 +137,13 @@ func navFor(role actor.Role, path string) []layout.NavItem {
 		add("Safeguarding queue", "/queue")
 		add("My tasks", "/tasks")
 		add("Dashboard", "/dashboard")
+		add("Operation Encompass", "/encompass")
 	}
 	add("Report a concern", "/concerns/new")
 	add("My concerns", "/my-concerns")
+	if role == actor.Head || chair {
+		add("Concerns about adults", "/allegations")
+	}
 	if role == actor.DSL || role == actor.Head {
 		add("Role requests", "/role-requests")
 	}

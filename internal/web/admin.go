@@ -192,7 +192,11 @@ func (s *Server) handleSettingsPage(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, page.Settings(page.SettingsPage{Form: school.FormFrom(st), Terms: st.Terms}))
+	members, err := s.schools.Members(r.Context(), actorFrom(r))
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, page.Settings(page.SettingsPage{Form: school.FormFrom(st), Terms: st.Terms, Members: members}))
 }
 
 // handleSettings handles POST /admin/settings.
@@ -208,7 +212,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 		UrgentMinutes: r.PostFormValue("urgent_minutes"), EscalationHours: r.PostFormValue("escalation_hours"),
 		CumulativeCount: r.PostFormValue("cumulative_count"), CumulativeDays: r.PostFormValue("cumulative_days"),
 		CSEStaff: r.PostFormValue("cse_staff"), Categories: r.PostFormValue("categories"),
-		Require2FAAll: r.PostFormValue("require_2fa"),
+		Require2FAAll: r.PostFormValue("require_2fa"), ChairOfGovernors: r.PostFormValue("chair_of_governors"),
 	}
 	by := actorFrom(r)
 	err := s.schools.UpdateSettings(r.Context(), by, f)
@@ -217,7 +221,11 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return render(w, r, http.StatusUnprocessableEntity, page.Settings(page.SettingsPage{Form: f, Terms: st.Terms, Problems: p}))
+		members, err := s.schools.Members(r.Context(), by)
+		if err != nil {
+			return err
+		}
+		return render(w, r, http.StatusUnprocessableEntity, page.Settings(page.SettingsPage{Form: f, Terms: st.Terms, Members: members, Problems: p}))
 	}
 	if err != nil {
 		return err

@@ -174,6 +174,12 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 	}
 	by := actorFrom(r)
 	in := readConcernForm(r)
+	// "Yes" to "Is this about an adult who works or volunteers here?": not a
+	// concern about a child, so never for the DSL, whichever button was
+	// pressed — the form for concerns about adults instead (allegation.go).
+	if r.PostFormValue(aboutAdultField) == "yes" {
+		return s.allegationFromConcern(w, r, in.Form.Account, in.Form.Location)
+	}
 	if !concern.ValidSubmissionID(in.Form.SubmissionID) {
 		in.Form.SubmissionID = concern.NewSubmissionID()
 	}
@@ -311,6 +317,7 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 		notice = "Draft saved at " + strings.ToLower(saved.In(pupil.London()).Format("3:04PM")) + ". The DSL cannot see it until you submit it."
 	}
 	v.Notice = notice
+	v.AboutAdult = r.PostFormValue(aboutAdultField)
 	if len(problems) > 0 && status == http.StatusOK {
 		status = http.StatusUnprocessableEntity
 	}

@@ -145,6 +145,36 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/exports/{id}/reject", s.h(s.handleExportDecide(false)))
 			})
 
+			// Concerns about adults (allegation.go): any member reports one;
+			// the allegation service shows the rest to the record's handler
+			// only (the head, or the chair of governors) — 404 for anyone else.
+			r.Get("/allegations/new", s.h(s.handleAllegationNew))
+			r.Post("/allegations", s.h(s.handleAllegationPost))
+			r.Get("/allegations", s.h(s.handleAllegations))
+			r.Get("/allegations/low-level", s.h(s.handleLowLevelLog))
+			r.Post("/allegations/low-level/reviews", s.h(s.handlePatternReview))
+			r.Get("/allegations/retention", s.h(s.handleAllegationRetention))
+			r.Get("/allegations/{ref}", s.h(s.handleAllegation))
+			r.Get("/allegations/{ref}/submitted", s.h(s.handleAllegationSubmitted))
+			r.Post("/allegations/{ref}/acknowledge", s.h(s.handleAllegationAcknowledge))
+			r.Post("/allegations/{ref}/kind", s.h(s.handleAllegationKind))
+			r.Post("/allegations/{ref}/lado", s.h(s.handleAllegationLADO))
+			r.Post("/allegations/{ref}/actions", s.h(s.handleAllegationAction))
+			r.Post("/allegations/{ref}/outcome", s.h(s.handleAllegationOutcome))
+			r.Post("/allegations/{ref}/left", s.h(s.handleAllegationLeft))
+			r.Post("/allegations/{ref}/keep", s.h(s.handleAllegationKeep))
+			r.Post("/allegations/{ref}/sign-off", s.h(s.handleAllegationSignOff))
+
+			// Operation Encompass, for DSLs (encompass.go).
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.DSL))
+				r.Get("/encompass", s.h(s.handleEncompassList))
+				r.Get("/encompass/new", s.h(s.handleEncompassNew))
+				r.Post("/encompass", s.h(s.handleEncompassPost))
+				r.Get("/encompass/{ref}", s.h(s.handleEncompass))
+				r.Post("/encompass/{ref}/access", s.h(s.handleEncompassAccess))
+			})
+
 			// Admin: users and school settings (admin.go).
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(actor.Admin))
@@ -162,6 +192,8 @@ func (s *Server) Routes() http.Handler {
 				r.Get("/admin/settings/terms", s.h(s.handleTermsPage))
 				r.Post("/admin/settings/terms", s.h(s.handleTermAdd))
 				r.Post("/admin/settings/terms/{id}/delete", s.h(s.handleTermDelete))
+				r.Get("/admin/settings/allegations", s.h(s.handleAllegationSettingsPage)) // allegation.go
+				r.Post("/admin/settings/allegations", s.h(s.handleAllegationSettings))
 			})
 		})
 	})

@@ -13,8 +13,10 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/encompass"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
@@ -44,7 +46,11 @@ type Server struct {
 	schools  *school.Service
 	concerns *concern.Service
 	pupils   *pupil.Service
-	records  *records.Service
+
+	// Concerns about adults and Operation Encompass (issue 8).
+	allegations *allegation.Service
+	encompass   *encompass.Service
+	records     *records.Service
 	// feed tells open Safeguarding queues of new concerns (its own
 	// LISTEN connection, opened at the first subscriber); streamsDone
 	// closes to end every event stream (EndStreams).
@@ -66,6 +72,11 @@ type Deps struct {
 	// needs the job client to email the DSLs). Pupils defaults to a service on Pool.
 	Concerns *concern.Service
 	Pupils   *pupil.Service
+
+	// Allegations (concerns about adults; app.Build passes one that emails
+	// the head) and Encompass default to services on Pool.
+	Allegations *allegation.Service
+	Encompass   *encompass.Service
 	// Records (exports, a child's file, retention) defaults to a service
 	// on Pool that runs no background jobs.
 	Records *records.Service
@@ -83,6 +94,13 @@ func New(cfg Config, d Deps) *Server {
 	s.concerns, s.pupils = d.Concerns, d.Pupils
 	if s.pupils == nil {
 		s.pupils = pupil.NewService(d.Pool)
+	}
+	s.allegations, s.encompass = d.Allegations, d.Encompass
+	if s.allegations == nil {
+		s.allegations = allegation.NewService(d.Pool, nil, cfg.BaseURL)
+	}
+	if s.encompass == nil {
+		s.encompass = encompass.NewService(d.Pool)
 	}
 	s.records = d.Records
 	if s.records == nil {

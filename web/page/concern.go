@@ -75,6 +75,9 @@ type ConcernForm struct {
 	Unconfirmed bool
 	// Anchor is where the page should open (the part just changed).
 	Anchor string
+	// AboutAdult is the answer to "Is this about an adult who works or
+	// volunteers here?" ("no", or "" before it is answered).
+	AboutAdult string
 }
 
 // InDanger reports whether "yes" was chosen for immediate danger.

@@ -1,0 +1,325 @@
+package page
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/allegation"
+	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/web/ui"
+)
+
+// AllegationForm is the "Report a concern about an adult" page: the short
+// form as typed, its problems, and the lists it chooses from.
+type AllegationForm struct {
+	Form     allegation.Form
+	Problems validate.Problems
+	Members  []allegation.Person // for "Their Haven account"
+	// The child search: what was typed, what it found, and the child chosen.
+	ChildQuery  string
+	Searched    bool
+	Results     []pupil.Child
+	MoreResults bool
+	ChildName   string
+	Notice      string
+}
+
+func (f AllegationForm) errorLinks() []ui.ErrorLink {
+	links := ui.ErrorLinks(f.Problems, allegation.FieldOrder...)
+	for i := range links {
+		if links[i].Href == "#"+allegation.FieldHappened {
+			links[i].Href += "-day"
+		}
+		if links[i].Href == "#"+allegation.FieldChild && f.Form.ChildID == 0 {
+			links[i].Href = "#child_q"
+		}
+	}
+	return links
+}
+
+func (f AllegationForm) memberItems() []selectOption {
+	out := []selectOption{{Value: "", Text: "They have no account, or I am not sure"}}
+	for _, m := range f.Members {
+		v := i64(m.ID)
+		out = append(out, selectOption{Value: v, Text: m.Name, Selected: f.Form.SubjectUserID == m.ID})
+	}
+	return out
+}
+
+func childResultItems(results []pupil.Child, chosen int64) []ui.Choice {
+	var items []ui.Choice
+	for _, c := range results {
+		items = append(items, ui.Choice{Value: i64(c.ID), Text: c.Name(), Hint: c.Describe(), Checked: c.ID == chosen})
+	}
+	return items
+}
+
+func allegationKindItems(kinds []allegation.Kind) []ui.Choice {
+	var items []ui.Choice
+	for _, k := range kinds {
+		items = append(items, ui.Choice{Value: string(k), Text: k.Label(), Hint: k.Hint()})
+	}
+	return items
+}
+
+// selectOption is one option of a plain select.
+type selectOption struct {
+	Value, Text string
+	Selected    bool
+}
+
+// AllegationReceipt is the page shown once a concern about an adult is sent.
+type AllegationReceipt struct {
+	Receipt allegation.Receipt
+}
+
+// AllegationsView is "Concerns about adults", the handler's list.
+type AllegationsView struct {
+	List  []allegation.Summary
+	Chair bool // the reader is the chair of governors (these are about the head)
+}
+
+func (v AllegationsView) prompts() []allegation.Summary {
+	var out []allegation.Summary
+	for _, s := range v.List {
+		if s.LADOPrompt {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func ladoState(s allegation.Summary) string {
+	switch {
+	case s.Kind == allegation.LowLevel:
+		return "Not needed for a low-level concern"
+	case s.Consulted:
+		return "Consulted"
+	case s.Removed || s.Status == allegation.Closed:
+		return "Not recorded"
+	case s.LADOPrompt:
+		return "Overdue: due " + dateOnly(s.LADODue)
+	}
+	return "Due by " + dateOnly(s.LADODue)
+}
+
+func (v AllegationsView) rows() [][]ui.TableCell {
+	rows := make([][]ui.TableCell, 0, len(v.List))
+	for _, s := range v.List {
+		about := s.SubjectName + ", " + s.SubjectRole
+		if s.Removed {
+			about = "Removed"
+		}
+		outcome := "None yet"
+		if s.Outcome != "" {
+			outcome = s.Outcome.Label()
+		}
+		rows = append(rows, []ui.TableCell{
+			{Content: refLink("/allegations/"+s.Ref, s.Ref)},
+			{Text: about},
+			{Text: s.Kind.Label()},
+			{Text: londonDate(s.CreatedAt)},
+			{Text: s.Status.Label()},
+			{Text: ladoState(s)},
+			{Text: outcome},
+		})
+	}
+	return rows
+}
+
+// AllegationView is the handler's page for one concern about an adult,
+// with the problems and typed values of the small form that was refused.
+type AllegationView struct {
+	Case     allegation.Case
+	Problems validate.Problems
+	LADO     allegation.LADOForm
+	Action   allegation.ActionForm
+	Outcome  allegation.OutcomeForm
+	NewKind  string
+	LeftOn   allegation.DateParts
+	Review   string
+	Now      time.Time
+}
+
+func (v AllegationView) errorLinks() []ui.ErrorLink {
+	links := ui.ErrorLinks(v.Problems, allegation.FieldNewKind, allegation.FieldLADOOn, allegation.FieldLADOOfficer,
+		allegation.FieldLADOAdvice, allegation.FieldLADORef, allegation.FieldActionKind, allegation.FieldActionOn,
+		allegation.FieldActionNote, allegation.FieldOutcome, allegation.FieldOutcomeNote, allegation.FieldDOB,
+		allegation.FieldLeftOn, allegation.FieldReviewNote, allegation.FieldSignOff)
+	for i := range links {
+		switch links[i].Href {
+		case "#" + allegation.FieldLADOOn, "#" + allegation.FieldActionOn, "#" + allegation.FieldDOB, "#" + allegation.FieldLeftOn:
+			links[i].Href += "-day"
+		case "#" + allegation.FieldSignOff:
+			links[i].Href = "#retention"
+		}
+	}
+	return links
+}
+
+func (v AllegationView) ref() string { return v.Case.Ref }
+
+func (v AllegationView) path(suffix string) string { return "/allegations/" + v.Case.Ref + suffix }
+
+func (v AllegationView) title() string {
+	t := "Concern about an adult " + v.Case.Ref
+	if len(v.Problems) > 0 {
+		return "Error: " + t
+	}
+	return t
+}
+
+func (v AllegationView) lowLevel() bool { return v.Case.Kind == allegation.LowLevel }
+
+func (v AllegationView) happened() string {
+	a := v.Case.Allegation
+	if a.HappenedOn == nil {
+		if a.HappenedTime != "" {
+			return a.HappenedTime
+		}
+		return "Not given"
+	}
+	s := dateOnly(*a.HappenedOn)
+	if a.HappenedTime != "" {
+		s += ", " + a.HappenedTime
+	}
+	return s
+}
+
+func orNotGiven(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "Not given"
+	}
+	return s
+}
+
+func actionKindOptions(chosen string) []selectOption {
+	out := []selectOption{{Value: "", Text: "Choose what was done"}}
+	for _, k := range allegation.ActionKinds() {
+		out = append(out, selectOption{Value: string(k), Text: k.Label(), Selected: string(k) == chosen})
+	}
+	return out
+}
+
+func allegationOutcomeItems() []ui.Choice {
+	var items []ui.Choice
+	for _, o := range allegation.Outcomes() {
+		items = append(items, ui.Choice{Value: string(o), Text: o.Label(), Hint: o.Hint()})
+	}
+	return items
+}
+
+func relatedRows(list []allegation.Summary) [][]ui.TableCell {
+	rows := make([][]ui.TableCell, 0, len(list))
+	for _, s := range list {
+		outcome := s.Status.Label()
+		if s.Outcome != "" {
+			outcome = s.Outcome.Label()
+		}
+		rows = append(rows, []ui.TableCell{{Content: refLink("/allegations/"+s.Ref, s.Ref)}, {Text: s.Kind.Label()},
+			{Text: londonDate(s.CreatedAt)}, {Text: outcome}})
+	}
+	return rows
+}
+
+func signers(list []allegation.SignOff) string {
+	if len(list) == 0 {
+		return "No one yet"
+	}
+	var names []string
+	for _, s := range list {
+		names = append(names, s.Name+" ("+londonDate(s.At)+")")
+	}
+	return strings.Join(names, "; ")
+}
+
+func ruleWords(r allegation.RetentionRule) string {
+	return "Allegations found substantiated, unsubstantiated or unfounded are kept until the person's normal retirement age (" +
+		strconv.Itoa(r.RetirementAge) + ") or for " + strconv.Itoa(r.MinimumYears) +
+		" years from the report, whichever is later. False and malicious allegations are removed. Low-level concerns are reviewed when the person leaves."
+}
+
+// LowLevelLogView is the handler's "Low-level concerns log".
+type LowLevelLogView struct {
+	Log      []allegation.LogEntry
+	Rule     allegation.FlagRule
+	Problems validate.Problems
+	// Key and Note: the pattern review that was refused, as typed.
+	Key  string
+	Note string
+}
+
+func (v LowLevelLogView) noteID(i int) string {
+	return allegation.FieldPatternNote + "-" + strconv.Itoa(i+1)
+}
+
+func (v LowLevelLogView) errorLinks() []ui.ErrorLink {
+	var links []ui.ErrorLink
+	for i, e := range v.Log {
+		if e.SubjectKey == v.Key && v.Problems[allegation.FieldPatternNote] != "" {
+			links = append(links, ui.ErrorLink{Text: v.Problems[allegation.FieldPatternNote], Href: "#" + v.noteID(i)})
+		}
+	}
+	return links
+}
+
+func (v LowLevelLogView) problemFor(e allegation.LogEntry) string {
+	if e.SubjectKey == v.Key {
+		return v.Problems[allegation.FieldPatternNote]
+	}
+	return ""
+}
+
+func (v LowLevelLogView) noteFor(e allegation.LogEntry) string {
+	if e.SubjectKey == v.Key {
+		return v.Note
+	}
+	return ""
+}
+
+func logRows(e allegation.LogEntry) [][]ui.TableCell {
+	rows := make([][]ui.TableCell, 0, len(e.Concerns))
+	for _, c := range e.Concerns {
+		rows = append(rows, []ui.TableCell{{Content: refLink("/allegations/"+c.Ref, c.Ref)}, {Text: londonDate(c.CreatedAt)},
+			{Text: c.Status.Label()}})
+	}
+	return rows
+}
+
+// RetentionView is "Records due for review": concerns about adults due
+// for review or removal, for the people who sign off.
+type RetentionView struct {
+	Due      []allegation.Due
+	Problems validate.Problems
+}
+
+func retentionOutcome(d allegation.Due) string {
+	if d.Outcome == "" {
+		return d.Kind.Label()
+	}
+	return d.Outcome.Label()
+}
+
+// AllegationSettingsView is the admins' "Rules for concerns about adults".
+type AllegationSettingsView struct {
+	Form     allegation.SettingsForm
+	Problems validate.Problems
+}
+
+// chairOptions are the members who may be named chair of governors (not
+// the heads), with chosen (a user id) selected.
+func chairOptions(members []school.Member, chosen string) []selectOption {
+	out := []selectOption{{Value: "", Text: "None named yet"}}
+	for _, m := range members {
+		if m.Role == actor.Head {
+			continue
+		}
+		v := i64(m.UserID)
+		out = append(out, selectOption{Value: v, Text: m.Name, Selected: v == chosen})
+	}
+	return out
+}
