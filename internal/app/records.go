@@ -8,9 +8,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/allegation"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -82,4 +86,102 @@ func flagDate(name, s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%s: %q is not a date like 2026-09-01", name, s)
 	}
 	return t, nil
+}
+
+const retentionUsage = `Usage: haven retention run [--school SLUG]
+
+Lists, for every school (or one), the records due for a retention review:
+children's records (date of birth plus the school's retention years, 25 by
+default) and concerns about adults (their own rules). Once a day per school
+with any due it emails the school's DSLs a link to the review queue, as the
+daily job does. Concerns about adults whose removal two people have signed
+off are removed now (the sign-off removes them at once; this completes one
+whose removal failed). Nothing else is deleted: deleting a child's record
+takes a DSL's and an admin's sign-off on the Retention page.
+`
+
+func retentionCmd(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || isHelp(args[0]) {
+		fmt.Fprint(env.Stdout, retentionUsage)
+		if len(args) == 0 {
+			return errors.New("haven retention: name a subcommand: run")
+		}
+		return nil
+	}
+	if args[0] != "run" {
+		return fmt.Errorf("haven retention: unknown subcommand %q (run)", args[0])
+	}
+	fs := subFlags(env, "retention run", "haven retention run [--school SLUG]", "List the records due for a retention review.")
+	slug := fs.String("school", "", "only this school (its short name)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	return withAppPool(ctx, env, func(pool *pgxpool.Pool, cfg Config) error {
+		var only []int64
+		if *slug != "" {
+			sc, err := schoolBySlug(ctx, pool, *slug)
+			if err != nil {
+				return err
+			}
+			only = []int64{sc.ID}
+		}
+		jobClient, err := jobs.New(pool, env.Log)
+		if err != nil {
+			return err
+		}
+		reviews, err := records.NewService(pool, jobClient, cfg.BaseURL).ReviewRetention(ctx, only)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		for _, r := range reviews {
+			by := actor.SystemIn(r.SchoolID)
+			by.Source = cliSource("retention run")
+			var due []allegation.Due
+			removed := 0
+			err := db.InSchool(ctx, pool, by, func(tx pgx.Tx) error {
+				var err error
+				if due, err = allegation.DueForReview(ctx, tx, r.SchoolID, now); err != nil {
+					return err
+				}
+				for _, d := range due {
+					if d.Ready() {
+						if err := allegation.Delete(ctx, tx, by, r.SchoolID, d.ID, now); err != nil {
+							return err
+						}
+						removed++
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("concerns about adults of school %d: %w", r.SchoolID, err)
+			}
+			fmt.Fprintf(env.Stdout, "School %d: %d children's records and %d concerns about adults due for review",
+				r.SchoolID, len(r.Children), len(due)-removed)
+			if removed > 0 {
+				fmt.Fprintf(env.Stdout, "; %d concerns about adults removed (two sign-offs)", removed)
+			}
+			if r.Emailed {
+				fmt.Fprint(env.Stdout, "; the DSLs were emailed")
+			}
+			fmt.Fprintln(env.Stdout)
+			for _, c := range r.Children {
+				state := "due"
+				switch {
+				case c.DoNotDestroy:
+					state = "Do not destroy"
+				case c.DSLSignedBy != "" || c.AdminSignedBy != "":
+					state = "deletion signed off by one of two"
+				}
+				fmt.Fprintf(env.Stdout, "  child %d  review date %s  %s\n", c.ChildID, c.ReviewOn.Format(time.DateOnly), state)
+			}
+			for _, d := range due {
+				if !d.Ready() {
+					fmt.Fprintf(env.Stdout, "  %s  due %s  %s\n", d.Ref, d.DueOn.Format(time.DateOnly), d.Reason)
+				}
+			}
+		}
+		return nil
+	})
 }

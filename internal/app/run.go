@@ -57,6 +57,7 @@ func commands() []command {
 		{"school", "haven school create --slug SLUG --name NAME", "create a school with the default settings", schoolCmd},
 		{"export", "haven export --school SLUG --reason TEXT [--format csv|xlsx|json] [--from DATE] [--to DATE] [--status S] [--category KEY] [--out FILE]",
 			"export a school's concerns with their decisions and actions (recorded, audited)", exportCmd},
+		{"retention", "haven retention run [--school SLUG]", "list the records due for a retention review (and email the DSLs)", retentionCmd},
 		{"user", "haven user <create|reset-2fa|set-role> [flags]", "create a user, reset a second factor, or set a role (break-glass)", userCmd},
 		{"version", "haven version", "print Haven's version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "haven", Version())

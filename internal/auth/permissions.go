@@ -173,6 +173,15 @@ var routes = map[string]Rule{
 	"GET /pupils/import/{id}":  Roles(actor.Admin, actor.DSL),
 	"POST /pupils/import/{id}": Roles(actor.Admin, actor.DSL),
 
+	// The retention review (internal/web/retention.go): DSLs, the head and
+	// admins see it; a DSL and an admin sign a deletion off (the records
+	// service refuses the head); DSLs and the head keep or mark records.
+	"GET /retention":                         Roles(actor.Admin, actor.DSL, actor.Head),
+	"GET /retention/{child}":                 Roles(actor.Admin, actor.DSL, actor.Head),
+	"POST /retention/{child}/sign-off":       Roles(actor.Admin, actor.DSL, actor.Head),
+	"POST /retention/{child}/do-not-destroy": Roles(actor.DSL, actor.Head),
+	"POST /retention/{child}/keep":           Roles(actor.DSL, actor.Head),
+
 	// Concerns about adults (internal/web/allegation.go): any member may
 	// report one; every other page is for the record's handler — the head,
 	// or the school's chair of governors (a setting, whatever their role)

@@ -44,6 +44,7 @@ func (ExpirySweepArgs) Kind() string { return "records_export_expiry" }
 func (s *Service) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &exportWorker{s: s})
 	river.AddWorker(w, &expiryWorker{s: s})
+	river.AddWorker(w, &retentionWorker{s: s})
 }
 
 // PeriodicJobs are the expiry sweep (hourly) and the retention review
@@ -52,6 +53,9 @@ func (s *Service) PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return ExpirySweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return RetentionReviewArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -153,6 +153,9 @@ func navFor(role actor.Role, chair bool, path string) []layout.NavItem {
 	if role == actor.Admin {
 		add("Import the roll", "/pupils/import")
 	}
+	if role == actor.DSL || role == actor.Head || role == actor.Admin {
+		add("Retention", "/retention")
+	}
 	if role == actor.Admin {
 		add("Users", "/admin/users")
 		add("School settings", "/admin/settings")

@@ -235,3 +235,43 @@ func TestRollImportPages(t *testing.T) {
 		t.Errorf("staff GET /pupils/import: %d, want 403", r.Status)
 	}
 }
+
+func TestRetentionPages(t *testing.T) {
+	t.Parallel()
+	s := newRecordsSite(t)
+	ctx := context.Background()
+	var old int64
+	if err := s.DB.Owner.QueryRow(ctx, `INSERT INTO children (school_id, first_name, last_name, date_of_birth)
+		VALUES ($1, 'Zoe', 'Oldfield', '1999-01-01') RETURNING id`, s.school).Scan(&old); err != nil {
+		t.Fatal(err)
+	}
+	path := "/retention/" + i64(old)
+	dsl := signedInWithCode(t, s.site, "dsl@brookfield.test", s.dslSecret, 0)
+	if got := visible(dsl.Get("/retention").Body); !strings.Contains(got, "1 records due for review") || !strings.Contains(got, "Zoe Oldfield") {
+		t.Fatalf("the queue:\n%.3000s", got)
+	}
+	r := dsl.PostForm(path+"/do-not-destroy", url.Values{"on": {"yes"}, "reason": {""}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#reason"`) {
+		t.Errorf("Do not destroy without a reason: %d", r.Status)
+	}
+	expectRedirect(t, dsl.PostForm(path+"/sign-off", nil), path)
+	if got := visible(dsl.Get(path).Body); !strings.Contains(got, "signed off by a DSL; waiting for an admin") {
+		t.Errorf("after the DSL's sign-off:\n%.2000s", got)
+	}
+	admin := signedInWithCode(t, s.site, "admin@brookfield.test", s.adminSecret, 0)
+	if r := admin.PostForm(path+"/do-not-destroy", url.Values{"on": {"yes"}, "reason": {"x"}}); r.Status != http.StatusForbidden {
+		t.Errorf("an admin marking Do not destroy: %d, want 403", r.Status)
+	}
+	expectRedirect(t, admin.PostForm(path+"/sign-off", nil), "/retention")
+	if n := s.count(t, "children WHERE id = $1", old); n != 0 {
+		t.Error("the record was not deleted after two sign-offs")
+	}
+	if r := admin.Get(path); r.Status != http.StatusNotFound {
+		t.Errorf("the deleted record's page: %d, want 404", r.Status)
+	}
+	c := s.Client(t)
+	expectRedirect(t, signIn(t, c, "sam@brookfield.test", password), "/")
+	if r := c.Get("/retention"); r.Status != http.StatusForbidden {
+		t.Errorf("staff GET /retention: %d, want 403", r.Status)
+	}
+}

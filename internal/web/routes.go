@@ -138,6 +138,19 @@ func (s *Server) Routes() http.Handler {
 				r.Get("/pupils/import/{id}", s.h(s.handlePupilsPreview))
 				r.Post("/pupils/import/{id}", s.h(s.handlePupilsApply))
 			})
+			// The retention review (retention.go): DSLs, the head and admins
+			// see it; the records service decides who may do what.
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.Admin, actor.DSL, actor.Head))
+				r.Get("/retention", s.h(s.handleRetention))
+				r.Get("/retention/{child}", s.h(s.handleRetentionChild))
+				r.Post("/retention/{child}/sign-off", s.h(s.handleRetentionSignOff))
+			})
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.DSL, actor.Head))
+				r.Post("/retention/{child}/do-not-destroy", s.h(s.handleRetentionDoNotDestroy))
+				r.Post("/retention/{child}/keep", s.h(s.handleRetentionKeep))
+			})
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(actor.DSL, actor.Head))
 				r.Post("/exports/settings", s.h(s.handleExportSettings))
