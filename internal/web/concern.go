@@ -628,7 +628,10 @@ func (s *Server) handleMyConcerns(w http.ResponseWriter, r *http.Request) error 
 // concern as the person who recorded it sees it (audited). Anyone else gets 404.
 func (s *Server) handleConcernShow(w http.ResponseWriter, r *http.Request) error {
 	if actorFrom(r).Role == actor.DSL {
-		return s.handleCase(w, r)
+		// A DSL excluded from a concern they recorded still sees what they recorded.
+		if err := s.handleCase(w, r); !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
 	}
 	return s.showRecorded(w, r, page.RecordedConcern{Added: r.URL.Query().Get("added") == "1"}, http.StatusOK)
 }

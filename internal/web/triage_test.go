@@ -286,3 +286,37 @@ func TestQueueEventsTellOfNewConcerns(t *testing.T) {
 		t.Error("the stream did not end when the server shut down")
 	}
 }
+
+func TestRestrictedConcernsAreHiddenFromOtherDSLs(t *testing.T) {
+	t.Parallel()
+	s := newDSLSite(t)
+	ref := s.report(t, s.staffClient(t, "sam@brookfield.test"), s.amara.ID)
+	dsl := signInWithCode(t, s.site, "dsl@brookfield.test", s.dslSecret)
+	deputy := signInWithCode(t, s.site, "deputy@brookfield.test", s.deputySecret)
+	own := s.report(t, deputy, s.ben.ID) // the deputy records one too
+
+	access := dsl.Get("/concerns/" + ref + "/access")
+	expectStatus(t, access, http.StatusOK, "who can see it")
+	expectRedirect(t, dsl.PostForm("/concerns/"+ref+"/access", url.Values{"version": {version(t, access.Body)}, "restricted": {"yes"}}),
+		"/concerns/"+ref)
+	access = dsl.Get("/concerns/" + own + "/access")
+	var deputyID int64
+	if err := s.DB.Owner.QueryRow(context.Background(), `SELECT id FROM users WHERE email = 'deputy@brookfield.test'`).Scan(&deputyID); err != nil {
+		t.Fatal(err)
+	}
+	expectRedirect(t, dsl.PostForm("/concerns/"+own+"/access", url.Values{"version": {version(t, access.Body)}, "restricted": {"no"},
+		"excluded": {i64(deputyID)}}), "/concerns/"+own)
+
+	if r := deputy.Get("/queue?status=all"); strings.Contains(r.Body, ref) || strings.Contains(r.Body, own) {
+		t.Error("the deputy's queue shows a concern they may not see")
+	}
+	for _, path := range []string{"/concerns/" + ref, "/concerns/" + ref + "/decision", "/concerns/" + own + "/decision"} {
+		if r := deputy.Get(path); r.Status != http.StatusNotFound {
+			t.Errorf("the deputy GET %s = %d, want 404", path, r.Status)
+		}
+	}
+	mine := deputy.Get("/concerns/" + own)
+	if mine.Status != http.StatusOK || strings.Contains(visible(mine.Body), "Acknowledge") || !strings.Contains(visible(mine.Body), "You recorded this") {
+		t.Errorf("the deputy's own concern, excluded: %d\n%s", mine.Status, visible(mine.Body))
+	}
+}
