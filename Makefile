@@ -57,6 +57,7 @@ check: generate lint test ## what CI checks: generated files current, lint, test
 MAILPIT_VERSION = v1.33.1
 bin/mailpit: ## install the pinned mailpit (a real SMTP server for tests) into bin/
 	GOBIN="$(CURDIR)/bin" $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+	echo $(MAILPIT_VERSION) > bin/.mailpit-version
 
 node_modules: package-lock.json ## install the pinned node packages (GOV.UK Frontend, sass, axe-core)
 	npm ci --no-audit --no-fund
