@@ -1,11 +1,15 @@
 package audit_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
@@ -38,7 +42,7 @@ func TestList(t *testing.T) {
 	}
 	list := func(f audit.Filter) audit.Page {
 		t.Helper()
-		p, err := audit.List(ctx, d.App, s, f)
+		p, err := inSchool(d.App, s, func(tx pgx.Tx) (audit.Page, error) { return audit.List(ctx, tx, s, f) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +92,9 @@ func TestList(t *testing.T) {
 	})
 
 	t.Run("who has seen a record", func(t *testing.T) {
-		views, err := audit.ViewsOf(ctx, d.App, s, "concern", "C-2026-000001")
+		views, err := inSchool(d.App, s, func(tx pgx.Tx) ([]audit.View, error) {
+			return audit.ViewsOf(ctx, tx, s, "concern", "C-2026-000001")
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +102,9 @@ func TestList(t *testing.T) {
 			views[1].UserID != 2 || views[1].Role != actor.DSL {
 			t.Errorf("views = %+v, want the download then the view, by user 2 as dsl (not the other school's view)", views)
 		}
-		none, err := audit.ViewsOf(ctx, d.App, s, "concern", "C-2026-000404")
+		none, err := inSchool(d.App, s, func(tx pgx.Tx) ([]audit.View, error) {
+			return audit.ViewsOf(ctx, tx, s, "concern", "C-2026-000404")
+		})
 		if err != nil || len(none) != 0 {
 			t.Errorf("views of an unseen record = %v, %v; want none", none, err)
 		}
@@ -113,6 +121,11 @@ func TestNamesPeopleAndTheLogPage(t *testing.T) {
 		if err := d.Owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id`, email, name).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
+		// A member of the school: row-level security shows a school's
+		// transactions the names of its members only.
+		if _, err := d.Owner.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role) VALUES ($1, $2, 'staff')`, s, id); err != nil {
+			t.Fatal(err)
+		}
 		return id
 	}
 	zoe, adam := user("zoe@example.test", "Zoe Ng"), user("adam@example.test", "Adam Ash")
@@ -123,14 +136,16 @@ func TestNamesPeopleAndTheLogPage(t *testing.T) {
 	record(t, d.App, actor.Actor{UserID: zoe, SchoolID: s, Role: actor.DSL}, audit.Event{Action: "child.view", SubjectType: "child", SubjectID: "3"})
 	record(t, d.App, actor.Actor{SchoolID: s, Role: actor.System}, audit.Event{Action: "concern.escalate", SubjectType: "concern", SubjectID: "C-2026-000002"})
 
-	people, err := audit.People(ctx, d.App, s)
+	people, err := inSchool(d.App, s, func(tx pgx.Tx) ([]audit.Person, error) { return audit.People(ctx, tx, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []audit.Person{{adam, "Adam Ash"}, {zoe, "Zoe Ng"}}; !slices.Equal(people, want) {
 		t.Errorf("people = %v, want %v", people, want)
 	}
-	views, err := audit.ViewsOf(ctx, d.App, s, "concern", "C-2026-000001")
+	views, err := inSchool(d.App, s, func(tx pgx.Tx) ([]audit.View, error) {
+		return audit.ViewsOf(ctx, tx, s, "concern", "C-2026-000001")
+	})
 	if err != nil || len(views) != 1 || views[0].UserName != "Zoe Ng" {
 		t.Errorf("views = %+v, %v; want one by Zoe Ng", views, err)
 	}
@@ -144,7 +159,7 @@ func TestNamesPeopleAndTheLogPage(t *testing.T) {
 	if len(p.Entries) != 2 || p.Entries[0].UserName != "Zoe Ng" || len(ppl) != 2 {
 		t.Errorf("log page = %+v, people %v; want Zoe's 2 events, 2 people", p, ppl)
 	}
-	last, err := audit.List(ctx, d.App, s, audit.Filter{Limit: 1})
+	last, err := inSchool(d.App, s, func(tx pgx.Tx) (audit.Page, error) { return audit.List(ctx, tx, s, audit.Filter{Limit: 1}) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,4 +173,15 @@ func TestNamesPeopleAndTheLogPage(t *testing.T) {
 	if err != nil || len(sv) != 1 || sv[0].Role != actor.DSL {
 		t.Errorf("service views = %+v, %v", sv, err)
 	}
+}
+
+// inSchool runs f in a transaction of school s, as the audit log's pages
+// do: row-level security shows a school's transactions its own chain only.
+func inSchool[T any](pool *pgxpool.Pool, s int64, f func(pgx.Tx) (T, error)) (T, error) {
+	var out T
+	err := db.InSchool(context.Background(), pool, actor.Actor{SchoolID: s, Role: actor.System}, func(tx pgx.Tx) (err error) {
+		out, err = f(tx)
+		return err
+	})
+	return out, err
 }

@@ -41,9 +41,17 @@ func (s *Service) CreateUser(ctx context.Context, by actor.Actor, nu NewUser) (u
 		return 0, p
 	}
 	err = db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $2)
-			ON CONFLICT (email) DO UPDATE SET updated_at = now() RETURNING id`, nu.Email, nu.Name).Scan(&userID)
-		if err != nil {
+		// The account may exist already, in another school, where this
+		// school's transaction cannot see it (row-level security): add it
+		// unless it exists, then look its id up by email. (ON CONFLICT
+		// names no column: naming one makes the new row pass the SELECT
+		// policies too, which an account of no school of ours does not.)
+		if _, err := tx.Exec(ctx, `INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+			nu.Email, nu.Name); err != nil {
+			return err
+		}
+		var err error
+		if userID, err = userIDByEmail(ctx, tx, nu.Email); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role, deputy) VALUES ($1, $2, $3, $4)
@@ -93,11 +101,7 @@ func (s *Service) SetPasswordLink(ctx context.Context, by actor.Actor, userID in
 // operator typed it, or the demo seed made it), checked like any new
 // password. Audited as auth.password_set.
 func (s *Service) SetPassword(ctx context.Context, by actor.Actor, userID int64, password string) error {
-	c, err := credentialsBy(ctx, s.pool, "id", userID)
-	if err != nil {
-		return fmt.Errorf("set password: %w", err)
-	}
-	names, err := schoolNames(ctx, s.pool, userID)
+	c, names, err := s.passwordContext(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
@@ -122,8 +126,7 @@ func (s *Service) SetPassword(ctx context.Context, by actor.Actor, userID int64,
 
 // UserIDByEmail returns the id of the account with email, or db.ErrNotFound.
 func (s *Service) UserIDByEmail(ctx context.Context, email string) (int64, error) {
-	c, err := credentialsBy(ctx, s.pool, "email", NormaliseEmail(email))
-	return c.ID, err
+	return userIDByEmail(ctx, s.pool, NormaliseEmail(email))
 }
 
 // OperatorResetSecondFactor removes the second factor of the account with
@@ -136,7 +139,7 @@ func (s *Service) OperatorResetSecondFactor(ctx context.Context, src actor.Sourc
 		return err
 	}
 	by := actor.Actor{Role: actor.System, Source: src}
-	err = db.InTx(ctx, s.pool, by, func(tx pgx.Tx) error {
+	err = s.ownAccount(ctx, id, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `SELECT school_id FROM memberships WHERE user_id = $1 ORDER BY school_id`, id)
 		schools, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 		if err != nil {

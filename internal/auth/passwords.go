@@ -14,11 +14,19 @@ import (
 	"github.com/havenschools/haven/internal/validate"
 )
 
-// schoolNames returns the names of the schools a user belongs to, as
-// context words a password must not be built from.
-func schoolNames(ctx context.Context, q db.Querier, userID int64) ([]string, error) {
-	rows, _ := q.Query(ctx, `SELECT s.name FROM memberships m JOIN schools s ON s.id = m.school_id WHERE m.user_id = $1`, userID)
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+// passwordContext returns the credentials of userID and the names of the
+// schools they belong to, as context words a password must not be built
+// from.
+func (s *Service) passwordContext(ctx context.Context, userID int64) (c credentials, names []string, err error) {
+	err = s.ownAccount(ctx, userID, func(tx pgx.Tx) error {
+		if c, err = loadCredentials(ctx, tx, userID); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `SELECT s.name FROM memberships m JOIN schools s ON s.id = m.school_id WHERE m.user_id = $1`, userID)
+		names, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	return c, names, err
 }
 
 // ChangePassword sets a new password for by's user, who must type their
@@ -27,11 +35,7 @@ func schoolNames(ctx context.Context, q db.Querier, userID int64) ([]string, err
 // own session takes so it stays signed in. Audited. Problems are on
 // "current_password", "new_password" and "confirm_password".
 func (s *Service) ChangePassword(ctx context.Context, by actor.Actor, current, newPassword, confirm string) (epoch int, err error) {
-	c, err := credentialsBy(ctx, s.pool, "id", by.UserID)
-	if err != nil {
-		return 0, fmt.Errorf("change password: %w", err)
-	}
-	names, err := schoolNames(ctx, s.pool, by.UserID)
+	c, names, err := s.passwordContext(ctx, by.UserID)
 	if err != nil {
 		return 0, fmt.Errorf("change password: %w", err)
 	}
@@ -107,22 +111,22 @@ func (s *Service) RequestPasswordReset(ctx context.Context, src actor.Source, em
 	if s.jobs == nil {
 		return ErrNoEmail
 	}
-	c, err := credentialsBy(ctx, s.pool, "email", email)
+	c, err := s.credentialsByEmail(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("password reset: %w", err)
 	}
-	a, err := account(ctx, s.pool, c.ID)
+	a, err := s.Account(ctx, c.ID)
 	if err != nil {
 		return fmt.Errorf("password reset: %w", err)
 	}
 	if len(a.Schools) == 0 || c.PasswordHash == "" {
 		return nil
 	}
-	by := actor.Actor{Source: src}
-	err = db.InTx(ctx, s.pool, by, func(tx pgx.Tx) error {
+	by := actor.Actor{Source: src} // someone not signed in asked
+	err = s.ownAccount(ctx, c.ID, func(tx pgx.Tx) error {
 		token, err := newPasswordToken(ctx, tx, c.ID, "reset")
 		if err != nil {
 			return err
@@ -168,8 +172,10 @@ type PasswordLink struct {
 // "set") is for, or ErrLinkInvalid when it is unknown, used or expired.
 func (s *Service) PasswordLinkByToken(ctx context.Context, purpose, token string) (PasswordLink, error) {
 	var l PasswordLink
-	err := s.pool.QueryRow(ctx, `SELECT u.id, u.name, u.email FROM password_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()`,
+	// Nobody is known before the link is followed: the database's
+	// auth_password_link answers this one question (row-level security
+	// shows no account to a transaction of nobody).
+	err := s.pool.QueryRow(ctx, `SELECT user_id, name, email FROM auth_password_link($1, $2)`,
 		hashToken(token), purpose).Scan(&l.UserID, &l.Name, &l.Email)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return PasswordLink{}, ErrLinkInvalid
@@ -190,7 +196,7 @@ func (s *Service) SetPasswordByToken(ctx context.Context, src actor.Source, purp
 	if err != nil {
 		return err
 	}
-	names, err := schoolNames(ctx, s.pool, l.UserID)
+	_, names, err := s.passwordContext(ctx, l.UserID)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}

@@ -16,7 +16,13 @@ import (
 // db.ErrNotFound. The web layer calls it on every request to check the
 // session's epoch and build the actor.
 func (s *Service) Account(ctx context.Context, userID int64) (Account, error) {
-	return account(ctx, s.pool, userID)
+	var a Account
+	err := s.ownAccount(ctx, userID, func(tx pgx.Tx) error {
+		var err error
+		a, err = account(ctx, tx, userID)
+		return err
+	})
+	return a, err
 }
 
 // SignIn checks an email address and password and returns the account.
@@ -36,7 +42,7 @@ func (s *Service) SignIn(ctx context.Context, src actor.Source, email, password 
 	if err != nil {
 		return Account{}, err
 	}
-	c, err := credentialsBy(ctx, s.pool, "email", email)
+	c, err := s.credentialsByEmail(ctx, email)
 	found := err == nil
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return Account{}, fmt.Errorf("sign in: %w", err)
@@ -58,7 +64,7 @@ func (s *Service) SignIn(ctx context.Context, src actor.Source, email, password 
 	}
 	var a Account
 	if ok {
-		if a, err = account(ctx, s.pool, c.ID); err != nil {
+		if a, err = s.Account(ctx, c.ID); err != nil {
 			return Account{}, fmt.Errorf("sign in: %w", err)
 		}
 		if len(a.Schools) == 0 {
@@ -92,7 +98,7 @@ func (s *Service) SignIn(ctx context.Context, src actor.Source, email, password 
 // failure reached a limit, the lockout.
 func (s *Service) failed(ctx context.Context, src actor.Source, res reservation, userID int64, action string, details map[string]any) error {
 	by := actor.Actor{Source: src}
-	err := db.InTx(ctx, s.pool, by, func(tx pgx.Tx) error {
+	err := s.ownAccount(ctx, userID, func(tx pgx.Tx) error {
 		locked, err := s.lockouts(ctx, tx, res)
 		if err != nil {
 			return err
@@ -125,7 +131,7 @@ func (s *Service) failed(ctx context.Context, src actor.Source, res reservation,
 // be used twice. Wrong codes count towards the same limits as passwords and
 // are audited; too many give a *ThrottledError.
 func (s *Service) VerifyCode(ctx context.Context, src actor.Source, userID int64, code string) error {
-	c, err := credentialsBy(ctx, s.pool, "id", userID)
+	c, err := s.credentialsOf(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("verify code: %w", err)
 	}
@@ -165,7 +171,7 @@ func (s *Service) VerifyCode(ctx context.Context, src actor.Source, userID int64
 // a security code, using it up, and returns how many are left. Wrong codes
 // count and are audited like wrong security codes; using one is audited.
 func (s *Service) UseRecoveryCode(ctx context.Context, src actor.Source, userID int64, code string) (left int, err error) {
-	c, err := credentialsBy(ctx, s.pool, "id", userID)
+	c, err := s.credentialsOf(ctx, userID)
 	if err != nil {
 		return 0, fmt.Errorf("recovery code: %w", err)
 	}
@@ -231,7 +237,7 @@ func (s *Service) StartEnrolment(ctx context.Context, userID int64) (Enrolment, 
 // A wrong code is ErrBadCode, counted and audited like any wrong code; the
 // enrolment is audited in each of the user's schools.
 func (s *Service) ConfirmEnrolment(ctx context.Context, src actor.Source, userID int64, code string) ([]string, error) {
-	c, err := credentialsBy(ctx, s.pool, "id", userID)
+	c, err := s.credentialsOf(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("confirm enrolment: %w", err)
 	}

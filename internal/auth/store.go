@@ -100,15 +100,60 @@ type credentials struct {
 	TOTPLastStep int64
 }
 
-func credentialsBy(ctx context.Context, q db.Querier, where string, arg any) (credentials, error) {
+// credentialsOf loads the credentials of userID, or db.ErrNotFound, in a
+// transaction on that user's own account.
+func (s *Service) credentialsOf(ctx context.Context, userID int64) (credentials, error) {
+	var c credentials
+	err := s.ownAccount(ctx, userID, func(tx pgx.Tx) error {
+		var err error
+		c, err = loadCredentials(ctx, tx, userID)
+		return err
+	})
+	return c, err
+}
+
+func loadCredentials(ctx context.Context, q db.Querier, userID int64) (credentials, error) {
 	var c credentials
 	err := q.QueryRow(ctx, `SELECT id, email, name, coalesce(password_hash, ''), coalesce(totp_secret, ''),
-		coalesce(totp_pending_secret, ''), totp_last_step FROM users WHERE `+where+` = $1`, arg).
+		coalesce(totp_pending_secret, ''), totp_last_step FROM users WHERE id = $1`, userID).
 		Scan(&c.ID, &c.Email, &c.Name, &c.PasswordHash, &c.TOTPSecret, &c.TOTPPending, &c.TOTPLastStep)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return credentials{}, db.ErrNotFound
 	}
 	return c, err
+}
+
+// credentialsByEmail loads the credentials of the account with email
+// (normalised), or db.ErrNotFound.
+func (s *Service) credentialsByEmail(ctx context.Context, email string) (credentials, error) {
+	id, err := userIDByEmail(ctx, s.pool, email)
+	if err != nil {
+		return credentials{}, err
+	}
+	return s.credentialsOf(ctx, id)
+}
+
+// userIDByEmail returns the id of the account with email (normalised), or
+// db.ErrNotFound. It asks the database's auth_user_id_by_email: before
+// sign-in no user or school is known, so row-level security shows no
+// account, and that function answers this one question.
+func userIDByEmail(ctx context.Context, q db.Querier, email string) (int64, error) {
+	var id *int64
+	if err := q.QueryRow(ctx, `SELECT auth_user_id_by_email($1)`, email).Scan(&id); err != nil {
+		return 0, err
+	}
+	if id == nil {
+		return 0, db.ErrNotFound
+	}
+	return *id, nil
+}
+
+// ownAccount runs fn in one transaction on userID's own account: row-level
+// security shows a user their own user row, memberships, recovery codes
+// and password links, and nothing of anyone else's. Audit events written
+// in it name whoever the caller says acted, not userID.
+func (s *Service) ownAccount(ctx context.Context, userID int64, fn func(pgx.Tx) error) error {
+	return db.InTx(ctx, s.pool, actor.Actor{UserID: userID}, fn)
 }
 
 // bumpEpoch ends every session of the user (they carry the old epoch) and
@@ -126,7 +171,10 @@ func bumpEpoch(ctx context.Context, q db.Querier, userID int64) (int, error) {
 // auditAccount records e, an event about a person's account as a whole (a
 // sign-in failure, a second factor), in the chain of every school the person
 // is an active member of, with their role there; with no active membership,
-// in the deployment-level chain. by carries who acted and from where.
+// in the deployment-level chain. by carries who acted and from where. q is
+// a transaction on userID's own account (ownAccount), which sees their
+// memberships; the audit log accepts an event about a person from such a
+// transaction in the chains of the schools they belong to.
 func auditAccount(ctx context.Context, q db.Querier, by actor.Actor, userID int64, e audit.Event) error {
 	rows, _ := q.Query(ctx, `SELECT school_id, role FROM memberships
 		WHERE user_id = $1 AND deactivated_at IS NULL ORDER BY school_id`, userID)

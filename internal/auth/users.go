@@ -303,25 +303,17 @@ type InvitationView struct {
 // InvitationByToken returns the invitation a link's token opens, or
 // ErrLinkInvalid when it is unknown, used, withdrawn or expired.
 func (s *Service) InvitationByToken(ctx context.Context, token string) (InvitationView, error) {
-	var v InvitationView
-	err := db.InTx(ctx, s.pool, actor.Actor{}, func(tx pgx.Tx) error {
-		_, _, view, err := openInvitation(ctx, tx, token, false)
-		v = view
-		return err
-	})
+	_, _, v, err := openInvitation(ctx, s.pool, token)
 	return v, err
 }
 
-// openInvitation finds a usable invitation by token (locking it when lock).
-func openInvitation(ctx context.Context, q db.Querier, token string, lock bool) (id, schoolID int64, v InvitationView, err error) {
-	sql := `SELECT i.id, i.school_id, s.name, i.name, i.email, i.role, i.deputy,
-			EXISTS (SELECT 1 FROM users u WHERE u.email = i.email AND u.password_hash IS NOT NULL)
-		FROM invitations i JOIN schools s ON s.id = i.school_id
-		WHERE i.token_hash = $1 AND i.status = 'sent' AND i.expires_at > now()`
-	if lock {
-		sql += ` FOR UPDATE OF i`
-	}
-	err = q.QueryRow(ctx, sql, hashToken(token)).Scan(&id, &schoolID, &v.SchoolName, &v.Name, &v.Email, &v.Role, &v.Deputy, &v.HasAccount)
+// openInvitation finds a usable invitation by token. Nobody is known before
+// the link is followed, so row-level security shows no invitation: the
+// database's auth_invitation_by_token_hash answers this one question.
+func openInvitation(ctx context.Context, q db.Querier, token string) (id, schoolID int64, v InvitationView, err error) {
+	err = q.QueryRow(ctx, `SELECT id, school_id, school_name, name, email, role, deputy, has_account
+		FROM auth_invitation_by_token_hash($1)`, hashToken(token)).
+		Scan(&id, &schoolID, &v.SchoolName, &v.Name, &v.Email, &v.Role, &v.Deputy, &v.HasAccount)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, 0, v, ErrLinkInvalid
 	}
@@ -337,7 +329,7 @@ func openInvitation(ctx context.Context, q db.Querier, token string, lock bool) 
 // "password" and "confirm"; a bad link is ErrLinkInvalid; too many wrong
 // current passwords give a *ThrottledError.
 func (s *Service) AcceptInvitation(ctx context.Context, src actor.Source, token, password, confirm string) error {
-	view, err := s.InvitationByToken(ctx, token)
+	id, schoolID, view, err := openInvitation(ctx, s.pool, token)
 	if err != nil {
 		return err
 	}
@@ -346,7 +338,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, src actor.Source, token,
 		if password == "" {
 			return validate.Problems{"password": "Enter your Haven password"}
 		}
-		if existing, err = credentialsBy(ctx, s.pool, "email", view.Email); err != nil {
+		if existing, err = s.credentialsByEmail(ctx, view.Email); err != nil {
 			return fmt.Errorf("accept invitation: %w", err)
 		}
 		res, err := s.reserve(ctx, view.Email, src.ClientIP)
@@ -377,31 +369,53 @@ func (s *Service) AcceptInvitation(ctx context.Context, src actor.Source, token,
 			return p
 		}
 	}
-	err = db.InTx(ctx, s.pool, actor.Actor{Source: src}, func(tx pgx.Tx) error {
-		id, schoolID, v, err := openInvitation(ctx, tx, token, true)
+	err = db.InSchool(ctx, s.pool, actor.Actor{SchoolID: schoolID, Source: src}, func(tx pgx.Tx) error {
+		// Lock the invitation and check it is still usable.
+		var v InvitationView
+		err := tx.QueryRow(ctx, `SELECT name, email, role, deputy FROM invitations
+			WHERE school_id = $1 AND id = $2 AND status = 'sent' AND expires_at > now() FOR UPDATE`,
+			schoolID, id).Scan(&v.Name, &v.Email, &v.Role, &v.Deputy)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrLinkInvalid // used or withdrawn meanwhile
+		}
 		if err != nil {
 			return err
 		}
-		var userID int64
-		if v.HasAccount {
-			userID = existing.ID
-		} else {
-			err = tx.QueryRow(ctx, `
-				INSERT INTO users (email, name, password_hash, password_changed_at) VALUES ($1, $2, $3, now())
-				ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash,
-					password_changed_at = now(), updated_at = now()
-				WHERE users.password_hash IS NULL
-				RETURNING id`, v.Email, v.Name, HashPassword(password, s.cfg.Params)).Scan(&userID)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrLinkInvalid // an account with a password appeared meanwhile: follow the link again
-			}
+		v.HasAccount = view.HasAccount
+		userID := existing.ID
+		var added bool
+		var hash string
+		if !v.HasAccount {
+			hash = HashPassword(password, s.cfg.Params)
+			// An account without a password may exist, made by an operator
+			// for another school, where this school's transaction cannot
+			// see it (row-level security): add one unless it exists, then
+			// look its id up by email (see CreateUser for the ON CONFLICT).
+			tag, err := tx.Exec(ctx, `INSERT INTO users (email, name, password_hash, password_changed_at)
+				VALUES ($1, $2, $3, now()) ON CONFLICT DO NOTHING`, v.Email, v.Name, hash)
 			if err != nil {
+				return err
+			}
+			added = tag.RowsAffected() == 1
+			if userID, err = userIDByEmail(ctx, tx, v.Email); err != nil {
 				return err
 			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role, deputy) VALUES ($1, $2, $3, $4)`,
 			schoolID, userID, v.Role, v.Deputy); err != nil {
 			return err
+		}
+		if !v.HasAccount && !added {
+			// The account existed without a password: set it, now that the
+			// membership shows the account to this school's transaction.
+			tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now()
+				WHERE id = $1 AND password_hash IS NULL`, userID, hash)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return ErrLinkInvalid // an account with a password appeared meanwhile: follow the link again
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE invitations SET status = 'accepted', accepted_at = now(), user_id = $2 WHERE id = $1`, id, userID); err != nil {
 			return err

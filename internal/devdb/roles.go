@@ -8,7 +8,9 @@ import (
 )
 
 // The two roles Haven uses on every deployment (docs/deployment.md): the
-// owner runs migrations and owns every table; the app role owns nothing, is
+// owner runs migrations and operator commands, owns every table and
+// bypasses row-level security (BYPASSRLS: the tables' policies are FORCEd,
+// so an owner without it would see nothing); the app role owns nothing, is
 // no superuser and cannot bypass row-level security, and gets only the
 // grants the migrations give it.
 const (
@@ -51,8 +53,17 @@ func (c *Cluster) Provision(ctx context.Context, database string) (ownerURL, app
 		return "", "", err
 	}
 	defer conn.Close(ctx)
-	if err := ensureRole(ctx, conn, OwnerRole, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"); err != nil {
+	if err := ensureRole(ctx, conn, OwnerRole, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS"); err != nil {
 		return "", "", err
+	}
+	// A data folder made before row-level security was forced has an owner
+	// without BYPASSRLS.
+	if _, err := conn.Exec(ctx, `DO $$ BEGIN
+		IF EXISTS (SELECT FROM pg_roles WHERE rolname = '`+OwnerRole+`' AND NOT rolbypassrls) THEN
+			ALTER ROLE `+OwnerRole+` BYPASSRLS;
+		END IF;
+	END $$`); err != nil {
+		return "", "", fmt.Errorf("give %s BYPASSRLS: %w", OwnerRole, err)
 	}
 	if err := ensureRole(ctx, conn, AppRole, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"); err != nil {
 		return "", "", err

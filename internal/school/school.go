@@ -60,12 +60,17 @@ func (s *Service) Create(ctx context.Context, by actor.Actor, slug, name string)
 		if sc, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[School]); err != nil {
 			return err
 		}
-		if err := insertDefaults(ctx, tx, sc.ID); err != nil {
-			return err
-		}
+		// The new school's rows are fenced to it (row-level security): the
+		// rest of the transaction is scoped to the school (a savepoint whose
+		// settings last until the commit).
 		by.SchoolID = sc.ID
-		return audit.Record(ctx, tx, by, audit.Event{Action: "school.create", SubjectType: "school",
-			SubjectID: strconv.FormatInt(sc.ID, 10), Details: map[string]any{"slug": slug}})
+		return db.InSchool(ctx, tx, by, func(tx pgx.Tx) error {
+			if err := insertDefaults(ctx, tx, sc.ID); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, by, audit.Event{Action: "school.create", SubjectType: "school",
+				SubjectID: strconv.FormatInt(sc.ID, 10), Details: map[string]any{"slug": slug}})
+		})
 	})
 	if db.IsUniqueViolation(err, "") {
 		return School{}, ErrSlugTaken

@@ -158,6 +158,16 @@ func baseConfig(superURL string) (pgtestdb.Config, error) {
 		return pgtestdb.Config{}, fmt.Errorf("dbtest: %s: %w", EnvURL, err)
 	}
 	return pgtestdb.Config{
+		// The owning role of the test databases, like haven_owner in a
+		// deployment: no superuser, but BYPASSRLS, since every tenant
+		// table's row-level security is FORCEd. (A role of its own name:
+		// pgtestdb does not alter a role that exists, and clusters made
+		// earlier have its default role without BYPASSRLS.)
+		TestRole: &pgtestdb.Role{
+			Username:     "haven_test_owner",
+			Password:     pgtestdb.DefaultRolePassword,
+			Capabilities: "NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS",
+		},
 		DriverName: "pgx",
 		User:       cc.User,
 		Password:   cc.Password,
