@@ -216,3 +216,20 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+// appendTime writes what time.Format with timeLayout writes.
+func TestAppendTime(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC),
+		time.Date(2027, 12, 31, 23, 59, 59, 999999999, time.FixedZone("BST", 3600)),
+		time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 123456000, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(1_800_000_000, 654321987),
+	} {
+		if got, want := string(appendTime(nil, tm)), tm.UTC().Format(timeLayout); got != want {
+			t.Errorf("appendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
