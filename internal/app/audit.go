@@ -71,7 +71,8 @@ func auditVerifyCmd(ctx context.Context, env Env, args []string) error {
 	fs := subFlags(env, "audit verify",
 		"haven audit verify [--school SLUG] [--pubkey FILE] [--checkpoints FILE] [--no-checkpoints]",
 		"Recompute every audit chain (or one school's), check that seq has no gaps, that the last row\n"+
-			"is the chain's head and that every signed checkpoint matches. Exits 0 when all holds.")
+			"is the chain's head and that every signed checkpoint matches. Exits 0 when all holds.\n"+
+			"A run over every chain is recorded for the server's metrics (haven_audit_verify_*).")
 	slug := fs.String("school", "", "verify only this school's chain (its short name)")
 	pubFile := fs.String("pubkey", "", "PEM file with the checkpoint public key (default: derived from $HAVEN_AUDIT_KEY_FILE)")
 	cpFile := fs.String("checkpoints", "", "checkpoints exported by `haven audit checkpoint --export`, to check as well")
@@ -116,6 +117,12 @@ func auditVerifyCmd(ctx context.Context, env Env, args []string) error {
 		rep, err := audit.Verify(ctx, pool, opts)
 		if err != nil {
 			return err
+		}
+		if *slug == "" {
+			// The server reports the last full run as metrics (docs/operations.md).
+			if err := audit.RecordRun(ctx, pool, rep); err != nil {
+				return err
+			}
 		}
 		var broken []string
 		for _, c := range rep.Chains {

@@ -13,6 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/havenschools/haven/internal/audit"
+	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/db"
 )
 
 // newRegistry returns a Prometheus registry with the Go runtime, process,
@@ -25,6 +29,8 @@ func newRegistry(pool *pgxpool.Pool) *prometheus.Registry {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		poolCollector{pool},
 		jobCollector{pool},
+		waitingCollector{pool},
+		auditVerifyCollector{pool},
 	)
 	return reg
 }
@@ -61,6 +67,17 @@ var (
 	poolWait     = prometheus.NewDesc("haven_db_pool_acquire_wait_seconds_total", "Time spent waiting to acquire connections.", nil, nil)
 	jobsByState  = prometheus.NewDesc("haven_jobs", "Background jobs by queue and state.", []string{"queue", "state"}, nil)
 	jobsUp       = prometheus.NewDesc("haven_jobs_scrape_ok", "1 when the job counts could be read.", nil, nil)
+
+	waiting   = prometheus.NewDesc("haven_concerns_unacknowledged", "Concerns no DSL has acknowledged yet, across every school, by how long they have waited.", []string{"band"}, nil)
+	waitingUp = prometheus.NewDesc("haven_concerns_scrape_ok", "1 when the unacknowledged concerns could be counted.", nil, nil)
+
+	verifyRan       = prometheus.NewDesc("haven_audit_verify_last_run_timestamp_seconds", "When the last full `haven audit verify` finished (absent: never).", nil, nil)
+	verifyOK        = prometheus.NewDesc("haven_audit_verify_last_ok", "1 when the last full `haven audit verify` found every chain holding, 0 when one was broken.", nil, nil)
+	verifyBroken    = prometheus.NewDesc("haven_audit_verify_last_broken_chains", "Chains the last full `haven audit verify` found broken.", nil, nil)
+	verifyRows      = prometheus.NewDesc("haven_audit_verify_last_rows", "Audit rows the last full `haven audit verify` checked.", nil, nil)
+	verifyDuration  = prometheus.NewDesc("haven_audit_verify_last_duration_seconds", "How long the last full `haven audit verify` took.", nil, nil)
+	verifySucceeded = prometheus.NewDesc("haven_audit_verify_last_success_timestamp_seconds", "When a full `haven audit verify` last found every chain holding (absent: never).", nil, nil)
+	verifyUp        = prometheus.NewDesc("haven_audit_verify_scrape_ok", "1 when the verification results could be read.", nil, nil)
 )
 
 type poolCollector struct{ pool *pgxpool.Pool }
@@ -111,4 +128,65 @@ func (c jobCollector) Collect(ch chan<- prometheus.Metric) {
 		ok = 0
 	}
 	ch <- prometheus.MustNewConstMetric(jobsUp, prometheus.GaugeValue, ok)
+}
+
+// waitingCollector counts the concerns no DSL has acknowledged, across every
+// school, by age band ("<15m", "15m-1h", "1h-24h", ">24h"): no school, name or
+// reference in any label. Anything in ">24h" means a school's DSLs are not
+// seeing their queue.
+type waitingCollector struct{ pool *pgxpool.Pool }
+
+func (c waitingCollector) Describe(ch chan<- *prometheus.Desc) { ch <- waiting; ch <- waitingUp }
+
+func (c waitingCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	bands, err := concern.Waiting(ctx, c.pool)
+	for _, b := range bands {
+		ch <- prometheus.MustNewConstMetric(waiting, prometheus.GaugeValue, float64(b.Concerns), b.Band)
+	}
+	ch <- prometheus.MustNewConstMetric(waitingUp, prometheus.GaugeValue, okValue(err))
+}
+
+// auditVerifyCollector reports the last full `haven audit verify`, which
+// the operator's scheduler runs (docs/operations.md): alert when it failed,
+// or when it has not run for longer than its schedule.
+type auditVerifyCollector struct{ pool *pgxpool.Pool }
+
+func (c auditVerifyCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{verifyRan, verifyOK, verifyBroken, verifyRows, verifyDuration, verifySucceeded, verifyUp} {
+		ch <- d
+	}
+}
+
+func (c auditVerifyCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	run, err := audit.LastRun(ctx, c.pool)
+	if err == nil {
+		ok := 0.0
+		if run.OK {
+			ok = 1
+		}
+		ch <- prometheus.MustNewConstMetric(verifyRan, prometheus.GaugeValue, float64(run.FinishedAt.UnixMilli())/1000)
+		ch <- prometheus.MustNewConstMetric(verifyOK, prometheus.GaugeValue, ok)
+		ch <- prometheus.MustNewConstMetric(verifyBroken, prometheus.GaugeValue, float64(run.BrokenChains))
+		ch <- prometheus.MustNewConstMetric(verifyRows, prometheus.GaugeValue, float64(run.Rows))
+		ch <- prometheus.MustNewConstMetric(verifyDuration, prometheus.GaugeValue, run.Duration.Seconds())
+		var at time.Time
+		if at, err = audit.LastSuccess(ctx, c.pool); err == nil {
+			ch <- prometheus.MustNewConstMetric(verifySucceeded, prometheus.GaugeValue, float64(at.UnixMilli())/1000)
+		}
+	}
+	if errors.Is(err, db.ErrNotFound) {
+		err = nil // never run, or never succeeded: the metric is absent
+	}
+	ch <- prometheus.MustNewConstMetric(verifyUp, prometheus.GaugeValue, okValue(err))
+}
+
+func okValue(err error) float64 {
+	if err != nil {
+		return 0
+	}
+	return 1
 }
