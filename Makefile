@@ -13,7 +13,7 @@ WITHPG    = $(if $(HAVEN_TEST_DATABASE_URL),,$(GO) run ./cmd/withpg -dir $(TESTD
 SASS      = node_modules/.bin/sass --no-source-map --no-error-css --style=compressed --load-path=. --load-path=node_modules --quiet-deps web/static/scss/haven.scss web/static/css/haven.css
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test test-go lint check generate css js migrate migration restore-drill clean
+.PHONY: help run build test test-go lint check generate css js migrate migration restore-drill reliability clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -74,6 +74,9 @@ migration: ## write the next numbered migration file: make migration name=create
 
 restore-drill: ## back up a private cluster, restore it to a point in time, verify rows and audit chains; prints the recovery time
 	$(GO) test -count=1 -run '^TestRestoreDrill$$' -v ./internal/app/
+
+reliability: build ## kill -9, a PostgreSQL crash, SIGTERM and races against the built bin/haven, at full size (make test runs a short version)
+	HAVEN_RELIABILITY=full HAVEN_RELIABILITY_BIN=$(CURDIR)/bin/haven $(GO) test -count=1 -timeout 30m -v ./internal/reliability/
 
 clean: ## remove build output and the test database (not make run's data)
 	rm -rf bin $(TESTDB)
