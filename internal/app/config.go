@@ -25,6 +25,7 @@ type Config struct {
 	SessionIdle        time.Duration // HAVEN_SESSION_IDLE_TIMEOUT: default 30m
 	SessionLifetime    time.Duration // HAVEN_SESSION_LIFETIME: default 12h
 	ShutdownDelay      time.Duration // HAVEN_SHUTDOWN_DELAY: not-ready time before shutdown; default 0 (5s behind a load balancer)
+	Chromium           string        // HAVEN_CHROMIUM: the Chromium that prints a child's file as PDF; default chromium on the PATH
 }
 
 // LoadConfig reads the configuration through getenv and checks it.
@@ -63,6 +64,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SessionIdle:     dur("HAVEN_SESSION_IDLE_TIMEOUT", 30*time.Minute),
 		SessionLifetime: dur("HAVEN_SESSION_LIFETIME", 12*time.Hour),
 		ShutdownDelay:   dur("HAVEN_SHUTDOWN_DELAY", 0),
+		Chromium:        str("HAVEN_CHROMIUM", ""),
 	}
 	c.MigrateDatabaseURL = str("HAVEN_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	c.BaseURL = strings.TrimRight(str("HAVEN_BASE_URL", "http://"+c.Addr), "/")

@@ -53,7 +53,7 @@ func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logge
 	jobClient.PeriodicJobs().AddMany(recordsWork.PeriodicJobs())
 	allegations := allegation.NewService(pool, jobClient, cfg.BaseURL)
 	srv := web.New(web.Config{
-		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Chromium: cfg.Chromium,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
 	}, web.Deps{Log: log, Pool: pool, Metrics: web.NewMetrics(reg),
 		Auth:        auth.NewService(pool, jobClient, auth.Config{BaseURL: cfg.BaseURL}),

@@ -95,7 +95,11 @@ var routes = map[string]Rule{
 	"GET /set-password/{token}":    Public,
 	"POST /set-password/{token}":   Public,
 	"GET /invitations/{token}":     Public,
-	"POST /invitations/{token}":    Public,
+	// The receiving school's DSL confirms receipt of a child's file by a
+	// one-time link (internal/web/transfers.go).
+	"GET /transfers/receipt/{token}":  Public,
+	"POST /transfers/receipt/{token}": Public,
+	"POST /invitations/{token}":       Public,
 
 	// The signed-in person's own account (internal/web/account.go).
 	"GET /account":           AnyMember,
@@ -172,6 +176,20 @@ var routes = map[string]Rule{
 	"POST /pupils/import":      Roles(actor.Admin, actor.DSL),
 	"GET /pupils/import/{id}":  Roles(actor.Admin, actor.DSL),
 	"POST /pupils/import/{id}": Roles(actor.Admin, actor.DSL),
+
+	// A child's file, transfers and files received from another Haven
+	// (internal/web/transfers.go): DSLs only.
+	"GET /children/{id}/file":          Roles(actor.DSL),
+	"POST /children/{id}/file":         Roles(actor.DSL),
+	"GET /children/{id}/transfers/new": Roles(actor.DSL),
+	"POST /children/{id}/transfers":    Roles(actor.DSL),
+	"GET /transfers":                   Roles(actor.DSL),
+	"POST /transfers/find":             Roles(actor.DSL),
+	"GET /transfers/{id}":              Roles(actor.DSL),
+	"POST /transfers/{id}/sent":        Roles(actor.DSL),
+	"GET /received/import":             Roles(actor.DSL),
+	"POST /received":                   Roles(actor.DSL),
+	"GET /received/{id}":               Roles(actor.DSL),
 
 	// The retention review (internal/web/retention.go): DSLs, the head and
 	// admins see it; a DSL and an admin sign a deletion off (the records

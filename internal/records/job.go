@@ -45,10 +45,12 @@ func (s *Service) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &exportWorker{s: s})
 	river.AddWorker(w, &expiryWorker{s: s})
 	river.AddWorker(w, &retentionWorker{s: s})
+	river.AddWorker(w, &transferChaseWorker{s: s})
 }
 
-// PeriodicJobs are the expiry sweep (hourly) and the retention review
-// (daily), each also run once at start.
+// PeriodicJobs are the expiry sweep (hourly), the retention review
+// (daily) and the transfer chase (every 6 hours, each transfer at most once
+// a day), each also run once at start.
 func (s *Service) PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -56,6 +58,9 @@ func (s *Service) PeriodicJobs() []*river.PeriodicJob {
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return RetentionReviewArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(6*time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return TransferChaseArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

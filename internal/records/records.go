@@ -141,6 +141,8 @@ type Filter struct {
 	From, To time.Time
 	Status   string // a concern status: submitted, acknowledged, in_progress, closed
 	Category string // a category key
+
+	subjectChild int64 // a child's file: the concerns about this child
 }
 
 // Map is the filter as stored and written in a JSON export: only the

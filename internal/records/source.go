@@ -46,6 +46,11 @@ func (f Filter) where() (string, []any) {
 		args = append(args, f.Category)
 		cond += " AND $" + itoa(len(args)+1) + " = ANY (c.categories)"
 	}
+	if f.subjectChild != 0 {
+		args = append(args, f.subjectChild)
+		cond += ` AND EXISTS (SELECT 1 FROM concern_children cc WHERE cc.school_id = c.school_id AND cc.concern_id = c.id
+			AND cc.role = 'subject' AND cc.child_id = $` + itoa(len(args)+1) + `)`
+	}
 	return cond, args
 }
 
@@ -153,7 +158,7 @@ func addCaseWork(ctx context.Context, q db.Querier, schoolID int64, ids []int64,
 			a.follow_up_on, a.feedback_at, a.feedback_note
 		FROM concern_actions a LEFT JOIN users u ON u.id = a.recorded_by
 		WHERE a.school_id = $1 AND a.concern_id = ANY ($2) ORDER BY a.concern_id, a.action_on, a.id`, schoolID, ids)
-	_, err := pgx.ForEachRow(rows, []any{&id, &on, &a.RecordedBy, &a.Kind, &a.Note, &a.AgencyRef, &follow,
+	if _, err := pgx.ForEachRow(rows, []any{&id, &on, &a.RecordedBy, &a.Kind, &a.Note, &a.AgencyRef, &follow,
 		&a.FeedbackAt, &a.FeedbackNote}, func() error {
 		x := a
 		x.On = Date{on}
@@ -162,6 +167,27 @@ func addCaseWork(ctx context.Context, q db.Querier, schoolID int64, ids []int64,
 		}
 		c := of(id)
 		c.Actions = append(c.Actions, x)
+		return nil
+	}); err != nil {
+		return err
+	}
+	var ad ExportAddendum
+	rows, _ = q.Query(ctx, `SELECT a.concern_id, a.created_at, coalesce(u.name, ''), a.body
+		FROM concern_addenda a LEFT JOIN users u ON u.id = a.author_id
+		WHERE a.school_id = $1 AND a.concern_id = ANY ($2) ORDER BY a.concern_id, a.created_at, a.id`, schoolID, ids)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &ad.At, &ad.By, &ad.Body}, func() error {
+		c := of(id)
+		c.Addenda = append(c.Addenda, ad)
+		return nil
+	}); err != nil {
+		return err
+	}
+	var at ExportAttachment
+	rows, _ = q.Query(ctx, `SELECT concern_id, display_name, content_type, size_bytes, created_at FROM concern_attachments
+		WHERE school_id = $1 AND concern_id = ANY ($2) ORDER BY concern_id, created_at, id`, schoolID, ids)
+	_, err := pgx.ForEachRow(rows, []any{&id, &at.Name, &at.ContentType, &at.Bytes, &at.UploadedAt}, func() error {
+		c := of(id)
+		c.Attachments = append(c.Attachments, at)
 		return nil
 	})
 	return err

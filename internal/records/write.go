@@ -59,6 +59,24 @@ type ExportConcern struct {
 	Children       []ExportChild    `json:"children"`
 	Decisions      []ExportDecision `json:"decisions"`
 	Actions        []ExportAction   `json:"actions"`
+	Addenda        []ExportAddendum `json:"addenda,omitempty"`
+	// Attachments lists the concern's files (not their content).
+	Attachments []ExportAttachment `json:"attachments,omitempty"`
+}
+
+// ExportAddendum is further information added to a concern after it was submitted.
+type ExportAddendum struct {
+	At   time.Time `json:"at"`
+	By   string    `json:"by"`
+	Body string    `json:"body"`
+}
+
+// ExportAttachment is a file attached to a concern: its name, type and size.
+type ExportAttachment struct {
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Bytes       int       `json:"bytes"`
+	UploadedAt  time.Time `json:"uploaded_at"`
 }
 
 // ExportChild is a child named in a concern, with their role in it. A child

@@ -47,6 +47,10 @@ func (s *Server) Routes() http.Handler {
 		r.Post("/set-password/{token}", s.h(s.handlePasswordLink("set")))
 		r.Get("/invitations/{token}", s.h(s.handleInvitationPage))
 		r.Post("/invitations/{token}", s.h(s.handleInvitation))
+		// The receiving school's DSL confirms receipt of a child's file
+		// (transfers.go): a one-time link, no account needed.
+		r.Get("/transfers/receipt/{token}", s.h(s.handleReceiptPage))
+		r.Post("/transfers/receipt/{token}", s.h(s.handleReceipt))
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUser)
@@ -138,6 +142,21 @@ func (s *Server) Routes() http.Handler {
 				r.Get("/pupils/import/{id}", s.h(s.handlePupilsPreview))
 				r.Post("/pupils/import/{id}", s.h(s.handlePupilsApply))
 			})
+			// A child's file, transfers and files received from another
+			// Haven (transfers.go): DSLs only. Making the file and
+			// importing a package post in the large-files group below.
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(actor.DSL))
+				r.Get("/children/{id}/file", s.h(s.handleChildFilePage))
+				r.Get("/children/{id}/transfers/new", s.h(s.handleTransferNew))
+				r.Post("/children/{id}/transfers", s.h(s.handleTransferCreate))
+				r.Get("/transfers", s.h(s.handleTransfers))
+				r.Post("/transfers/find", s.h(s.handleTransferFind))
+				r.Get("/transfers/{id}", s.h(s.handleTransfer))
+				r.Post("/transfers/{id}/sent", s.h(s.handleTransferSent))
+				r.Get("/received/import", s.h(s.handleReceivedImportPage))
+				r.Get("/received/{id}", s.h(s.handleReceived))
+			})
 			// The retention review (retention.go): DSLs, the head and admins
 			// see it; the records service decides who may do what.
 			r.Group(func(r chi.Router) {
@@ -227,6 +246,8 @@ func (s *Server) Routes() http.Handler {
 		r.Use(limits(uploadBodyLimit, uploadTimeout, uploadTimeout), s.sessions.LoadAndSave, s.identify, s.requireUser)
 		r.With(s.requireRole(actor.Admin, actor.DSL, actor.Head)).Get("/exports/{id}/download", s.h(s.handleExportDownload))
 		r.With(s.requireRole(actor.Admin, actor.DSL)).Post("/pupils/import", s.h(s.handlePupilsUpload))
+		r.With(s.requireRole(actor.DSL)).Post("/children/{id}/file", s.h(s.handleChildFile))
+		r.With(s.requireRole(actor.DSL)).Post("/received", s.h(s.handleReceivedImport))
 	})
 
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errNotFoundPage) })

@@ -17,6 +17,7 @@ import (
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/encompass"
+	"github.com/havenschools/haven/internal/pdf"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
@@ -31,12 +32,15 @@ type Config struct {
 	BaseURL         string
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
+	// Chromium prints a child's file as PDF ("": chromium on the PATH).
+	Chromium string
 }
 
 // Server holds exactly what the handlers use. Build it with New.
 type Server struct {
 	log      *slog.Logger
 	cfg      Config
+	printer  *pdf.Printer // a child's file as PDF (Chromium)
 	pool     *pgxpool.Pool
 	sessions *scs.SessionManager
 	cleanup  *sessionCleanup
@@ -107,6 +111,7 @@ func New(cfg Config, d Deps) *Server {
 		s.records = records.NewService(d.Pool, nil, cfg.BaseURL)
 	}
 	s.feed, s.streamsDone = concern.NewFeed(d.Pool.Config().ConnConfig, d.Log), make(chan struct{})
+	s.printer = pdf.NewPrinter(cfg.Chromium)
 	s.sessions = newSessions(cfg, d.Pool, s.sessionError)
 	s.cleanup = startSessionCleanup(d.Pool, d.Log, 10*time.Minute)
 	s.ready.Store(true)

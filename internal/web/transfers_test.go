@@ -1,0 +1,145 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/havenschools/haven/internal/testenv"
+)
+
+var passwordRE = regexp.MustCompile(`id="password">([a-z0-9-]{23})<`)
+
+// TestChildFileIsAPasswordProtectedTaggedPDF makes a child's file through
+// the page, as a DSL does, and reads it back with poppler's tools: it
+// opens only with the password shown once, is tagged, has page numbers,
+// and holds the chronology.
+func TestChildFileIsAPasswordProtectedTaggedPDF(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"pdftotext", "pdfinfo", "chromium"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testenv.Missing(t, tool+" is not installed (apt-get install poppler-utils chromium)")
+		}
+	}
+	s := newRecordsSite(t)
+	dsl := signedInWithCode(t, s.site, "dsl@brookfield.test", s.dslSecret, 0)
+	path := "/children/" + i64(s.child) + "/file"
+	if r := dsl.Get(path); r.Status != http.StatusOK || !strings.Contains(r.Body, "PDF, protected by a password") {
+		t.Fatalf("GET %s: %d", path, r.Status)
+	}
+	if r := dsl.PostForm(path, url.Values{"format": {"pdf"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#reason"`) {
+		t.Errorf("no reason: %d", r.Status)
+	}
+	r := dsl.PostForm(path, url.Values{"format": {"pdf"}, "reason": {"Moving to Riverside Academy"}})
+	if r.Status != http.StatusSeeOther || !exportPathRE.MatchString(r.Location()) {
+		t.Fatalf("POST %s: %d %q\n%.2000s", path, r.Status, r.Location(), visible(r.Body))
+	}
+	page := dsl.Get(r.Location())
+	m := passwordRE.FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatalf("no password shown:\n%.3000s", visible(page.Body))
+	}
+	password := m[1]
+	if again := dsl.Get(r.Location()); strings.Contains(again.Body, password) {
+		t.Error("the password is shown a second time")
+	}
+	file := dsl.Get(r.Location() + "/download")
+	if file.Status != http.StatusOK || file.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(file.Body, "%PDF-") {
+		t.Fatalf("download: %d %s", file.Status, file.Header.Get("Content-Type"))
+	}
+	if strings.Contains(file.Body, "HYPERLINK") {
+		t.Error("the PDF's text is readable without the password")
+	}
+	name := filepath.Join(t.TempDir(), "file.pdf")
+	if err := os.WriteFile(name, []byte(file.Body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("pdftotext", name, "-").CombinedOutput(); err == nil {
+		t.Errorf("pdftotext read the file without a password:\n%s", out)
+	}
+	text, err := exec.Command("pdftotext", "-upw", password, name, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext with the password: %v\n%s", err, text)
+	}
+	for _, want := range []string{"Safeguarding file: Amara Okafor", "Chronology", "Concern C-2026-000001 recorded",
+		`=HYPERLINK("http://evil.test")`, "UPN: A123456789012", "page 1 of"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the PDF's text lacks %q:\n%s", want, text)
+		}
+	}
+	info, err := exec.Command("pdfinfo", "-upw", password, name).CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Tagged:          yes", "Encrypted:       yes", "print:yes", "algorithm:AES-256"} {
+		if !strings.Contains(string(info), want) {
+			t.Errorf("pdfinfo lacks %q:\n%s", want, info)
+		}
+	}
+}
+
+var receiptLinkRE = regexp.MustCompile(`/transfers/receipt/([A-Z2-7]+)`)
+
+func TestTransferAndItsOneTimeReceiptLink(t *testing.T) {
+	t.Parallel()
+	s := newRecordsSite(t)
+	dsl := signedInWithCode(t, s.site, "dsl@brookfield.test", s.dslSecret, 0)
+	found := dsl.PostForm("/transfers/find", url.Values{"q": {"Okafor"}})
+	newPath := "/children/" + i64(s.child) + "/transfers/new"
+	if !strings.Contains(found.Body, newPath) {
+		t.Fatalf("find the child:\n%.2000s", visible(found.Body))
+	}
+	if r := dsl.Get(newPath); r.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d", newPath, r.Status)
+	}
+	create := "/children/" + i64(s.child) + "/transfers"
+	bad := dsl.PostForm(create, url.Values{"destination_school": {"Riverside"}, "destination_dsl": {"Rae"}, "destination_email": {"nope"}})
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, `href="#destination_email"`) || !strings.Contains(bad.Body, `href="#left_on"`) {
+		t.Errorf("a bad transfer: %d\n%.2000s", bad.Status, visible(bad.Body))
+	}
+	r := dsl.PostForm(create, url.Values{"destination_school": {"Riverside Academy"}, "destination_dsl": {"Rae Ceiver"},
+		"destination_email": {"rae@riverside.test"}, "left_on-day": {"2"}, "left_on-month": {"11"}, "left_on-year": {"2026"}})
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location(), "/transfers/") {
+		t.Fatalf("create: %d %q\n%.2000s", r.Status, r.Location(), visible(r.Body))
+	}
+	transfer := r.Location()
+	if got := visible(dsl.Get("/transfers").Body); !strings.Contains(got, "Amara Okafor") || !strings.Contains(got, "overdue") {
+		t.Errorf("the transfers list (due 9 November, so overdue):\n%.2000s", got)
+	}
+	expectRedirect(t, dsl.PostForm(transfer+"/sent", url.Values{"sent_how": {"Secure email; password by phone"}}), transfer)
+
+	var text string
+	if err := s.DB.Owner.QueryRow(t.Context(), `SELECT args->>'text' FROM river_job
+		WHERE kind = 'email' AND args->>'to' = 'rae@riverside.test'`).Scan(&text); err != nil {
+		t.Fatal(err)
+	}
+	m := receiptLinkRE.FindStringSubmatch(text)
+	if m == nil || strings.Contains(text, "Okafor") {
+		t.Fatalf("the receiving DSL's email:\n%s", text)
+	}
+	link := "/transfers/receipt/" + m[1]
+	them := s.Client(t) // the receiving DSL has no account here
+	if r := them.Get(link); r.Status != http.StatusOK || strings.Contains(r.Body, "Okafor") || !strings.Contains(visible(r.Body), "Brookfield Primary") {
+		t.Fatalf("the receipt page: %d\n%.2000s", r.Status, visible(r.Body))
+	}
+	if r := them.PostForm(link, url.Values{"name": {""}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a receipt without a name: %d", r.Status)
+	}
+	if r := them.PostForm(link, url.Values{"name": {"Rae Ceiver"}}); r.Status != http.StatusOK || !strings.Contains(r.Body, "Receipt confirmed") {
+		t.Fatalf("confirm: %d\n%.2000s", r.Status, visible(r.Body))
+	}
+	if r := them.PostForm(link, url.Values{"name": {"Someone Else"}}); r.Status != http.StatusGone {
+		t.Errorf("the link used twice: %d, want 410", r.Status)
+	}
+	if r := them.Get(link); r.Status != http.StatusGone {
+		t.Errorf("the used link's page: %d, want 410", r.Status)
+	}
+	if got := visible(dsl.Get(transfer).Body); !strings.Contains(got, "Receipt confirmed by Rae Ceiver") {
+		t.Errorf("the transfer after receipt:\n%.2000s", got)
+	}
+}
