@@ -217,8 +217,8 @@ func childExists(ctx context.Context, q db.Querier, schoolID, childID int64) err
 
 // Deleted is what a deletion removed.
 type Deleted struct {
-	Concerns    int `json:"concerns"`     // concerns about the child alone, deleted whole
-	NamedIn     int `json:"named_in"`     // concerns naming other children too, where the child is now "a child whose record was deleted"
+	Concerns    int `json:"concerns"` // concerns about the child alone, deleted whole
+	NamedIn     int `json:"named_in"` // concerns naming other children too, where the child is now "a child whose record was deleted"
 	Attachments int `json:"attachments"`
 }
 
