@@ -77,6 +77,15 @@ type AllegationReceipt struct {
 	Receipt allegation.Receipt
 }
 
+// sentTo says where a concern about an adult went.
+func sentTo(r allegation.Receipt) string {
+	s := "It has gone to " + r.RoutedTo.Label()
+	if r.RoutedTo == allegation.ToChair {
+		s += ", because it is about the headteacher"
+	}
+	return s + ". It does not go to the DSL, and the person it is about cannot see it."
+}
+
 // AllegationsView is "Concerns about adults", the handler's list.
 type AllegationsView struct {
 	List  []allegation.Summary
