@@ -118,8 +118,8 @@ func (s *Service) Figures(ctx context.Context, by actor.Actor) (Figures, error) 
 		}
 
 		rows, _ = tx.Query(ctx, `SELECT coalesce(to_char(created_at AT TIME ZONE 'Europe/London', 'YYYY-MM'), ''), count(*),
-				percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - created_at)),
-				percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - created_at))
+				coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - created_at)), 0),
+				coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - created_at)), 0)
 			FROM concerns
 			WHERE school_id = $1 AND entered_in_error_at IS NULL AND created_at >= $2 AND acknowledged_at IS NOT NULL
 			  AND concern_visible_to(school_id, id, restricted, $3)
