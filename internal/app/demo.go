@@ -10,6 +10,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/scale"
 	"github.com/havenschools/haven/internal/school"
 )
 
@@ -18,8 +19,15 @@ const DemoSlug = "demo-academy"
 
 func demoCmd(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "demo")
+	schools := fs.Int("schools", 0, "also generate this many fictional schools with data at scale (scale-0001, …), for benchmarks")
+	concerns := fs.Int("concerns", 0, "concerns to generate over those schools (with --schools)")
+	seed := fs.Int64("seed", 1, "the generator's seed: the same seed (on the same day) gives the same data")
+	prefix := fs.String("prefix", "scale", "slug prefix of the generated schools")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if (*schools > 0) != (*concerns > 0) {
+		return errors.New("demo: --schools and --concerns go together")
 	}
 	cfg, err := LoadConfig(env.Getenv)
 	if err != nil {
@@ -42,7 +50,39 @@ func demoCmd(ctx context.Context, env Env, args []string) error {
 	if cfg.Embedded() {
 		logins = demoLoginsFile(cfg)
 	}
-	return seedDemo(ctx, pool, env, logins)
+	if err := seedDemo(ctx, pool, env, logins); err != nil {
+		return err
+	}
+	if *schools == 0 {
+		return nil
+	}
+	return generateScale(ctx, d.ownerURL, env, scale.Options{Schools: *schools, Concerns: *concerns, Seed: *seed, Prefix: *prefix})
+}
+
+// generateScale fills the database with fictional data at scale (package
+// scale) as the owning role, and says what it wrote and how long it took.
+func generateScale(ctx context.Context, ownerURL string, env Env, o scale.Options) error {
+	owner, err := db.Open(ctx, ownerURL, 2)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	o.Log = env.Stdout
+	res, err := scale.Generate(ctx, owner, o)
+	if err != nil {
+		return err
+	}
+	var rows int64
+	for _, n := range res.Rows {
+		rows += n
+	}
+	big, typical := res.Largest(), res.Typical()
+	fmt.Fprintf(env.Stdout, "Generated %d schools and %d concerns (%d rows) in %v.\n", len(res.Schools), o.Concerns, rows,
+		res.Elapsed.Round(time.Second))
+	fmt.Fprintf(env.Stdout, "Largest school: %s, %d concerns (%d open); typical: %s, %d concerns (%d open).\n",
+		big.Slug, big.Concerns, big.Open, typical.Slug, typical.Concerns, typical.Open)
+	fmt.Fprintln(env.Stdout, "Its people have no password: sign in with the Demo Academy logins, or create users with `haven user create`.")
+	return nil
 }
 
 // seedDemo creates Demo Academy unless it exists, with its demo logins, and

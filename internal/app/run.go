@@ -51,7 +51,7 @@ func commands() []command {
 	return []command{
 		{"serve", "haven serve [-addr host:port]", "run the web server (the default)", serveCmd},
 		{"migrate", "haven migrate", "apply database migrations as the owning role, then exit", migrateCmd},
-		{"demo", "haven demo", "seed the demo school, Demo Academy, into the configured database", demoCmd},
+		{"demo", "haven demo [--schools N --concerns M [--seed S]]", "seed the demo school, Demo Academy, into the configured database (and fictional data at scale)", demoCmd},
 		{"healthcheck", "haven healthcheck [-url URL] [-timeout 5s]", "exit 0 when the running server is ready (for container and systemd probes)", healthcheckCmd},
 		{"audit", "haven audit <verify|checkpoint> [flags]", "verify the audit trail's hash chains, or sign their heads", auditCmd},
 		{"school", "haven school create --slug SLUG --name NAME", "create a school with the default settings", schoolCmd},
