@@ -181,7 +181,7 @@ const (
 
 // EntryKinds lists the kinds in the order the filter offers them.
 func EntryKinds() []EntryKind {
-	return []EntryKind{EntryConcern, EntryDecision, EntryAction, EntryAddendum, EntryChange, EntryEncompass}
+	return []EntryKind{EntryConcern, EntryDecision, EntryAction, EntryAddendum, EntryChange, EntryEncompass, EntryTransfer}
 }
 
 // Label is the kind in words, plural, for the filter.
@@ -197,6 +197,8 @@ func (k EntryKind) Label() string {
 		return "Further information"
 	case EntryChange:
 		return "Changes of status"
+	case EntryTransfer:
+		return "Transfers"
 	case EntryEncompass:
 		return "Operation Encompass notifications"
 	}
@@ -432,6 +434,11 @@ func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int
 		}
 		out = append(out, more...)
 	}
+	transfers, err := transferEntries(ctx, q, schoolID, childID, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, transfers...)
 	slices.SortStableFunc(out, func(a, b Entry) int { return a.At.Compare(b.At) })
 	return out, nil
 }

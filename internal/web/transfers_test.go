@@ -111,6 +111,9 @@ func TestTransferAndItsOneTimeReceiptLink(t *testing.T) {
 	if got := visible(dsl.Get("/transfers").Body); !strings.Contains(got, "Amara Okafor") || !strings.Contains(got, "overdue") {
 		t.Errorf("the transfers list (due 9 November, so overdue):\n%.2000s", got)
 	}
+	if got := visible(dsl.Get("/dashboard").Body); !strings.Contains(got, "Overdue transfers") || !strings.Contains(got, "Amara Okafor") {
+		t.Errorf("the DSL dashboard does not list the overdue transfer:\n%.2000s", got)
+	}
 	expectRedirect(t, dsl.PostForm(transfer+"/sent", url.Values{"sent_how": {"Secure email; password by phone"}}), transfer)
 
 	var text string
@@ -141,5 +144,12 @@ func TestTransferAndItsOneTimeReceiptLink(t *testing.T) {
 	}
 	if got := visible(dsl.Get(transfer).Body); !strings.Contains(got, "Receipt confirmed by Rae Ceiver") {
 		t.Errorf("the transfer after receipt:\n%.2000s", got)
+	}
+	chron := visible(dsl.Get("/children/" + i64(s.child) + "/chronology").Body)
+	for _, want := range []string{"Moving to Riverside Academy", "Safeguarding file sent to Riverside Academy",
+		"Receipt of the file confirmed by Riverside Academy"} {
+		if !strings.Contains(chron, want) {
+			t.Errorf("the chronology lacks %q:\n%.3000s", want, chron)
+		}
 	}
 }

@@ -521,5 +521,9 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, page.Dashboard(page.DashboardView{Figures: f}))
+	overdue, err := s.records.OverdueTransfers(r.Context(), actorFrom(r))
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, page.Dashboard(page.DashboardView{Figures: f, OverdueTransfers: overdue, Now: time.Now()}))
 }

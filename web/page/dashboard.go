@@ -6,11 +6,16 @@ import (
 
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/records"
 )
 
 // DashboardView is the DSL's dashboard.
 type DashboardView struct {
 	Figures concern.Figures
+	// OverdueTransfers are children's files not sent, or not confirmed
+	// received, by their due date (internal/records).
+	OverdueTransfers []records.Transfer
+	Now              time.Time
 }
 
 // Chart colours: GOV.UK's palette, as SVG presentation attributes (the
