@@ -30,7 +30,7 @@ func (s *Server) Routes() http.Handler {
 	r.Group(func(r chi.Router) {
 		// identify works out who is signed in; requireUser then enforces
 		// each route's rule in internal/auth's permission table.
-		r.Use(limits(formBodyLimit, formReadTimeout, formWriteLimit), s.sessions.LoadAndSave, s.identify)
+		r.Use(limits(formBodyLimit, formReadTimeout, formWriteLimit), s.loadAndSave, s.identify)
 
 		r.Get("/", s.h(s.handleHome))
 		r.Get("/accessibility", s.h(s.handleAccessibility))
@@ -235,7 +235,7 @@ func (s *Server) Routes() http.Handler {
 	// ended is kept for its author before the access check sends them to
 	// sign in.
 	r.Group(func(r chi.Router) {
-		r.Use(limits(uploadBodyLimit, uploadTimeout, uploadTimeout), s.sessions.LoadAndSave, s.identify,
+		r.Use(limits(uploadBodyLimit, uploadTimeout, uploadTimeout), s.loadAndSave, s.identify,
 			s.stashConcernOnExpiry, s.requireUser)
 		r.Post("/concerns", s.h(s.handleConcernPost))
 	})
@@ -243,7 +243,7 @@ func (s *Server) Routes() http.Handler {
 	// Large files: an export's download streams for as long as it takes
 	// (records.go); a roll CSV may be a few MB (pupils.go).
 	r.Group(func(r chi.Router) {
-		r.Use(limits(uploadBodyLimit, uploadTimeout, uploadTimeout), s.sessions.LoadAndSave, s.identify, s.requireUser)
+		r.Use(limits(uploadBodyLimit, uploadTimeout, uploadTimeout), s.loadAndSave, s.identify, s.requireUser)
 		r.With(s.requireRole(actor.Admin, actor.DSL, actor.Head)).Get("/exports/{id}/download", s.h(s.handleExportDownload))
 		r.With(s.requireRole(actor.Admin, actor.DSL)).Post("/pupils/import", s.h(s.handlePupilsUpload))
 		r.With(s.requireRole(actor.DSL)).Post("/children/{id}/file", s.h(s.handleChildFile))

@@ -7,18 +7,20 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // newSessions returns the session manager: sessions live in Postgres (so
-// replicas share them), expire after cfg.SessionIdle without use and
+// replicas share them; see loadAndSave, which routes must use rather than
+// LoadAndSave), expire after cfg.SessionIdle without use and
 // cfg.SessionLifetime in all, and travel in an HttpOnly, SameSite=Lax cookie
 // that is Secure with the __Host- prefix when TLS is in front.
 func newSessions(cfg Config, pool *pgxpool.Pool, onError func(http.ResponseWriter, *http.Request, error)) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = pgxstore.NewWithCleanupInterval(pool, 0) // expired sessions: see sessionCleanup
+	// Written only when changed or when the expiry has moved on (sessionstore.go);
+	// expired sessions are deleted by sessionCleanup.
+	sm.Store = &sessionStore{pool: pool, codec: sm.Codec, slack: sessionSlack(cfg.SessionIdle)}
 	sm.Lifetime = cfg.SessionLifetime
 	sm.IdleTimeout = cfg.SessionIdle
 	sm.Cookie.Name = "haven_session"
