@@ -21,7 +21,9 @@ func sessionSite(t *testing.T, pool *pgxpool.Pool, idle, lifetime time.Duration)
 	t.Helper()
 	s := &Server{}
 	s.sessions = newSessions(Config{SessionIdle: idle, SessionLifetime: lifetime}, pool,
-		func(w http.ResponseWriter, r *http.Request, err error) { http.Error(w, err.Error(), http.StatusInternalServerError) })
+		func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/put", func(w http.ResponseWriter, r *http.Request) {
 		s.sessions.Put(r.Context(), sessUserID, int64(42))
