@@ -13,7 +13,7 @@ WITHPG    = $(if $(HAVEN_TEST_DATABASE_URL),,$(GO) run ./cmd/withpg -dir $(TESTD
 SASS      = node_modules/.bin/sass --no-source-map --no-error-css --style=compressed --load-path=. --load-path=node_modules --quiet-deps web/static/scss/haven.scss web/static/css/haven.css
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test test-go lint check generate css js migrate migration restore-drill reliability clean
+.PHONY: help run build test test-go lint check generate css js migrate migration restore-drill reliability screenshots clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,8 +29,8 @@ test: node_modules bin/mailpit ## run every test (real Postgres, mailpit and Chr
 	$(WITHPG) $(MAKE) --no-print-directory test-go
 
 test-go: ## run the tests against HAVEN_TEST_DATABASE_URL (make test sets it up)
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /internal/e2e -e /internal/browsertest)
-	$(GO) test -count=1 $(BROWSER_PKGS)
+	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v -e /internal/e2e -e /internal/browsertest)
+	$(GO) test -count=1 -timeout 30m $(BROWSER_PKGS)
 
 lint: ## gofmt, go vet, staticcheck, unsafe-template check
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
@@ -77,6 +77,9 @@ restore-drill: ## back up a private cluster, restore it to a point in time, veri
 
 reliability: build ## kill -9, a PostgreSQL crash, SIGTERM and races against the built bin/haven, at full size (make test runs a short version)
 	HAVEN_RELIABILITY=full HAVEN_RELIABILITY_BIN=$(CURDIR)/bin/haven $(GO) test -count=1 -timeout 30m -v ./internal/reliability/
+
+screenshots: node_modules ## remake the guides' screenshots in docs/img (a browser journey; not part of make test)
+	$(WITHPG) env HAVEN_SCREENSHOTS=$(CURDIR)/docs/img $(GO) test -tags screenshots -count=1 -timeout 20m -run '^TestScreenshots' -v ./internal/e2e/
 
 clean: ## remove build output and the test database (not make run's data)
 	rm -rf bin $(TESTDB)
