@@ -352,3 +352,49 @@ func TestOperationEncompassIsInvisibleToStaffAndAnExcludedDSL(t *testing.T) {
 		}
 	}
 }
+
+// Without JavaScript, "Yes" to the first question still leads to the form
+// for concerns about adults, a child is found on the roll, and it is sent.
+func TestAConcernAboutAnAdultWithoutJavaScript(t *testing.T) {
+	s := newAdultsSchool(t)
+	tab := browsertest.NewTab(t, s.URL)
+	tab.SetViewport(browsertest.Phone)
+	tab.DisableJavaScript()
+	signInWith(tab, "sam@brookfield.test", journeyPassword)
+	tab.Go("/concerns/new")
+	tab.Fill("What happened?", "Colin shouted at Ben and pushed him against the wall.")
+	tab.Choose("Is this about an adult who works or volunteers here?", "Yes")
+	tab.Click("Continue")
+	expectHeading(t, tab, "Report a concern about an adult")
+	if v := browsertest.Eval[string](tab, `document.getElementById('account').value`); !strings.Contains(v, "pushed him against the wall") {
+		t.Errorf("What happened? now holds %q", v)
+	}
+	tab.Fill("Who is it about?", "Colin Colleague")
+	tab.Fill("Their job or role here", "Teaching assistant")
+	tab.Fill("Child's name", "carter")
+	tab.Click("Find child")
+	tab.Choose("Choose the child", "Ben Carter")
+	tab.Click("Submit concern")
+	if text := tab.Text(); tab.Status() != 422 || !strings.Contains(text, "Select whether it may meet the harm threshold") ||
+		!strings.Contains(text, "Child involved: Ben Carter") {
+		t.Fatalf("sent without saying whether it may meet the harm threshold (%d):\n%s", tab.Status(), text)
+	}
+	tab.Choose("Might it meet the harm threshold?", "Not sure yet")
+	tab.Click("Submit concern")
+	expectHeading(t, tab, "Concern about an adult sent")
+	if ref := allegationRef.FindString(tab.Text()); ref == "" {
+		t.Fatalf("no reference:\n%s", tab.Text())
+	}
+	if n := dbCount(t, s, "concerns"); n != 0 {
+		t.Errorf("%d concerns went to the DSL", n)
+	}
+}
+
+func dbCount(t *testing.T, s *adultsSchool, table string) int {
+	t.Helper()
+	var n int
+	if err := s.DB.Owner.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
