@@ -26,7 +26,7 @@ var notTenant = map[string]string{
 	"auth_failures":     "throttling counters keyed by address or typed email; the app has no UPDATE",
 	"audit_heads":       "each audit chain's head, written by the SECURITY DEFINER trigger only; no grant to the app",
 	"audit_checkpoints": "signed chain heads, written by the owner; no grant to the app",
-	"goose_db_version":  "migration bookkeeping; no grant to the app",
+	"goose_db_version":  "migration bookkeeping (version numbers and times); the app may only read it (00122)",
 	"audit_verify_runs": "counts and times of `haven audit verify` runs, written by the owner; no school's data",
 }
 

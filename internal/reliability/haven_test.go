@@ -22,10 +22,11 @@ import (
 // haven is the haven binary serving one test's database on a loopback
 // port, started again on the same port after each kill.
 type haven struct {
-	t    *testing.T
-	addr string   // 127.0.0.1:port
-	env  []string // its environment
-	logs *logBuffer
+	t        *testing.T
+	addr     string   // 127.0.0.1:port
+	env      []string // its environment: the app role's URL, no owner's
+	ownerURL string   // for the commands an operator runs (audit)
+	logs     *logBuffer
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -38,8 +39,8 @@ type haven struct {
 // until it is ready. extra adds to its environment (HAVEN_SHUTDOWN_DELAY=…).
 func startHaven(t *testing.T, ownerURL, appURL string, extra ...string) *haven {
 	t.Helper()
-	h := &haven{t: t, addr: freeAddr(t), logs: &logBuffer{}}
-	h.env = havenEnv(ownerURL, appURL, t.TempDir(), append([]string{"HAVEN_ADDR=" + h.addr}, extra...)...)
+	h := &haven{t: t, addr: freeAddr(t), logs: &logBuffer{}, ownerURL: ownerURL}
+	h.env = havenEnv("", appURL, t.TempDir(), append([]string{"HAVEN_ADDR=" + h.addr}, extra...)...)
 	h.start()
 	t.Cleanup(func() {
 		h.kill()
@@ -176,7 +177,7 @@ func (h *haven) verifyAudit(t *testing.T) {
 	}
 	for _, args := range [][]string{{"audit", "checkpoint"}, {"audit", "verify"}} {
 		cmd := exec.CommandContext(ctx, env.bin, args...)
-		cmd.Env = append(h.env, "HAVEN_AUDIT_KEY_FILE="+key)
+		cmd.Env = append(h.env, "HAVEN_MIGRATE_DATABASE_URL="+h.ownerURL, "HAVEN_AUDIT_KEY_FILE="+key)
 		out, err := cmd.CombinedOutput()
 		if err != nil || strings.Contains(string(out), "BROKEN") {
 			t.Fatalf("haven %s: %v\n%s", strings.Join(args, " "), err, out)

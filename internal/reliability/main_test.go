@@ -181,15 +181,19 @@ func buildHaven(ctx context.Context, bin string) error {
 }
 
 // havenEnv is the environment of a haven process: only what it is given,
-// so nothing from the test's own environment leaks in.
+// so nothing from the test's own environment leaks in. As in production
+// (docs/deployment.md), the server gets the app role's URL alone; commands
+// run as an operator (migrate, audit) get the owner's too: pass ownerURL.
 func havenEnv(ownerURL, appURL, dataDir string, extra ...string) []string {
 	e := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.TempDir(),
 		"DATABASE_URL=" + appURL,
-		"HAVEN_MIGRATE_DATABASE_URL=" + ownerURL,
 		"HAVEN_DATA_DIR=" + dataDir,
 		"HAVEN_LOG_LEVEL=info",
+	}
+	if ownerURL != "" {
+		e = append(e, "HAVEN_MIGRATE_DATABASE_URL="+ownerURL)
 	}
 	if raceEnabled {
 		// Report every race, then exit non-zero at the end.
