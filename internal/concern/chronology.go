@@ -138,7 +138,7 @@ func indicatorHistory(ctx context.Context, q db.Querier, schoolID, viewer, child
 		JOIN concerns c ON c.school_id = i.school_id AND c.id = i.concern_id
 		LEFT JOIN users u ON u.id = i.recorded_by
 		WHERE i.school_id = $1 AND i.child_id = $2 AND c.entered_in_error_at IS NULL
-		  AND concern_visible_to(c.school_id, c.id, c.restricted, $3)
+		  AND `+visibleSQL("c", "$1", "$3")+`
 		ORDER BY i.recorded_at, i.id`, schoolID, childID, viewer)
 	seen := map[string][]IndicatorSeen{}
 	var code string
@@ -356,7 +356,7 @@ func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int
 		JOIN concerns c ON c.school_id = cc.school_id AND c.id = cc.concern_id
 		LEFT JOIN users u ON u.id = c.recorded_by
 		WHERE cc.school_id = $1 AND cc.child_id = $2 AND c.entered_in_error_at IS NULL
-		  AND concern_visible_to(c.school_id, c.id, c.restricted, $3)`, schoolID, childID, viewer)
+		  AND `+visibleSQL("c", "$1", "$3"), schoolID, childID, viewer)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[involvement])
 	if err != nil {
 		return nil, err

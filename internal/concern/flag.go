@@ -162,7 +162,7 @@ func flagsFor(ctx context.Context, q db.Querier, schoolID, viewer int64, ids []i
 		JOIN concerns c ON c.school_id = cc.school_id AND c.id = cc.concern_id
 		WHERE cc.school_id = $1 AND cc.child_id = ANY($2) AND cc.role = 'subject'
 		  AND c.entered_in_error_at IS NULL AND c.created_at >= $3
-		  AND concern_visible_to(c.school_id, c.id, c.restricted, $4)`, schoolID, ids, since, viewer)
+		  AND `+visibleSQL("c", "$1", "$4"), schoolID, ids, since, viewer)
 	if _, err := pgx.ForEachRow(rows, []any{&child, &at}, func() error {
 		in[child].Concerns = append(in[child].Concerns, at)
 		return nil
@@ -173,7 +173,7 @@ func flagsFor(ctx context.Context, q db.Querier, schoolID, viewer int64, ids []i
 	rows, _ = q.Query(ctx, `SELECT i.child_id, i.recorded_by, i.recorded_at FROM concern_indicators i
 		JOIN concerns c ON c.school_id = i.school_id AND c.id = i.concern_id
 		WHERE i.school_id = $1 AND i.child_id = ANY($2) AND c.entered_in_error_at IS NULL AND i.recorded_at >= $3
-		  AND concern_visible_to(c.school_id, c.id, c.restricted, $4)`,
+		  AND `+visibleSQL("c", "$1", "$4"),
 		schoolID, ids, since, viewer)
 	if _, err := pgx.ForEachRow(rows, []any{&child, &by, &at}, func() error {
 		in[child].Indicators = append(in[child].Indicators, IndicatorMark{By: by, At: at})

@@ -138,7 +138,7 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		// Built from constant fragments; every value is a parameter.
 		where := []string{"c.school_id = @school", "c.entered_in_error_at IS NULL",
-			"concern_visible_to(c.school_id, c.id, c.restricted, @me)"}
+			visibleSQL("c", "@school", "@me")}
 		args := pgx.NamedArgs{"school": by.SchoolID, "limit": limit + 1, "me": by.UserID, "now": now}
 		add := func(cond, name string, v any) {
 			where = append(where, cond)
@@ -196,13 +196,19 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 				EXISTS (SELECT 1 FROM dsl_absences d WHERE d.school_id = c.school_id AND d.user_id = c.assigned_to AND d.ended_at IS NULL),
 				c.status = 'submitted' AND c.created_at + make_interval(mins => CASE WHEN c.in_danger
 					THEN coalesce(ss.urgent_escalation_minutes, 15) ELSE coalesce(ss.escalation_minutes, 1440) END) < @now
-			FROM concerns c
+			FROM (
+				-- The page first (by the queue index), then what it shows:
+				-- a page costs the same whatever the school's size.
+				SELECT c.id, c.school_id, c.queue_rank, c.ref, c.categories, c.recorded_by, c.created_at, c.status,
+					c.in_danger, c.urgency, c.assigned_to
+				FROM concerns c
+				WHERE `+strings.Join(where, " AND ")+`
+				ORDER BY c.queue_rank, c.created_at, c.id
+				LIMIT @limit) c
 			LEFT JOIN school_settings ss ON ss.school_id = c.school_id
 			LEFT JOIN users r ON r.id = c.recorded_by
 			LEFT JOIN users a ON a.id = c.assigned_to
-			WHERE `+strings.Join(where, " AND ")+`
-			ORDER BY c.queue_rank, c.created_at, c.id
-			LIMIT @limit`, args)
+			ORDER BY c.queue_rank, c.created_at, c.id`, args)
 		type row struct {
 			ID           int64
 			Rank         int
@@ -337,7 +343,7 @@ func (s *Service) NewSince(ctx context.Context, by actor.Actor, since time.Time)
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT count(*) FROM concerns
 			WHERE school_id = $1 AND created_at > $2 AND entered_in_error_at IS NULL
-			  AND concern_visible_to(school_id, id, restricted, $3)`, by.SchoolID, since, by.UserID).Scan(&n)
+			  AND `+visibleSQL("concerns", "$1", "$3"), by.SchoolID, since, by.UserID).Scan(&n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("count new concerns: %w", err)
