@@ -507,12 +507,12 @@ func caseEntries(ctx context.Context, q db.Querier, schoolID int64, ids []int64,
 		return nil, err
 	}
 
+	byConcern, err := eventsOf(ctx, q, schoolID, ids, 0)
+	if err != nil {
+		return nil, err
+	}
 	for _, cid := range ids {
-		evs, err := events(ctx, q, schoolID, cid, 0)
-		if err != nil {
-			return nil, err
-		}
-		for _, ev := range evs {
+		for _, ev := range byConcern[cid] {
 			switch ev.Kind {
 			case EventDecision: // the decision is its own entry
 				continue

@@ -57,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func newJobs(t *testing.T, pool *pgxpool.Pool) *jobs.Client {
+func newJobs(t testing.TB, pool *pgxpool.Pool) *jobs.Client {
 	t.Helper()
 	outbox, err := notify.NewOutbox(t.TempDir(), "haven@example.test")
 	if err != nil {

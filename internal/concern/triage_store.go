@@ -113,30 +113,44 @@ func addEvent(ctx context.Context, q db.Querier, by actor.Actor, c caseRow, kind
 // events returns a concern's events after version after, oldest first,
 // each with a summary in words.
 func events(ctx context.Context, q db.Querier, schoolID, concernID int64, after int) ([]Event, error) {
-	rows, _ := q.Query(ctx, `SELECT e.version, e.kind, coalesce(e.actor_id, 0), coalesce(u.name, 'Haven'), e.at, e.reason, e.details
+	m, err := eventsOf(ctx, q, schoolID, []int64{concernID}, after)
+	return m[concernID], err
+}
+
+// eventsOf returns the events after version after of each of the concerns
+// ids, oldest first, each with a summary in words: in three queries
+// however many concerns (a child's chronology reads them all).
+func eventsOf(ctx context.Context, q db.Querier, schoolID int64, ids []int64, after int) (map[int64][]Event, error) {
+	rows, _ := q.Query(ctx, `SELECT e.concern_id, e.version, e.kind, coalesce(e.actor_id, 0), coalesce(u.name, 'Haven'), e.at,
+			e.reason, e.details
 		FROM concern_events e LEFT JOIN users u ON u.id = e.actor_id
-		WHERE e.school_id = $1 AND e.concern_id = $2 AND e.version > $3
-		ORDER BY e.version, e.id`, schoolID, concernID, after)
+		WHERE e.school_id = $1 AND e.concern_id = ANY ($2) AND e.version > $3
+		ORDER BY e.concern_id, e.version, e.id`, schoolID, ids, after)
 	type row struct {
-		Version int
-		Kind    EventKind
-		ActorID int64
-		Actor   string
-		At      time.Time
-		Reason  string
-		Details map[string]any
+		ConcernID int64
+		Version   int
+		Kind      EventKind
+		ActorID   int64
+		Actor     string
+		At        time.Time
+		Reason    string
+		Details   map[string]any
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
+	out := map[int64][]Event{}
+	if len(list) == 0 {
+		return out, nil
+	}
+	var users []int64
 	for _, r := range list {
 		if v, ok := r.Details["to"].(float64); ok {
-			ids = append(ids, int64(v))
+			users = append(users, int64(v))
 		}
 	}
-	names, err := userNames(ctx, q, ids)
+	names, err := userNames(ctx, q, users)
 	if err != nil {
 		return nil, err
 	}
@@ -144,10 +158,9 @@ func events(ctx context.Context, q db.Querier, schoolID, concernID int64, after 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Event, 0, len(list))
 	for _, r := range list {
-		out = append(out, Event{Version: r.Version, Kind: r.Kind, ActorID: r.ActorID, Actor: r.Actor, At: r.At,
-			Reason: r.Reason, Summary: eventSummary(r.Kind, r.Details, names, cats.name)})
+		out[r.ConcernID] = append(out[r.ConcernID], Event{Version: r.Version, Kind: r.Kind, ActorID: r.ActorID, Actor: r.Actor,
+			At: r.At, Reason: r.Reason, Summary: eventSummary(r.Kind, r.Details, names, cats.name)})
 	}
 	return out, nil
 }
