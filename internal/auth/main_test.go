@@ -95,22 +95,6 @@ func (e *env) code(t *testing.T, secret string, steps int) string {
 	return c
 }
 
-// enrol gives a user a second factor and returns its secret.
-func (e *env) enrol(t *testing.T, userID int64) string {
-	t.Helper()
-	ctx := context.Background()
-	en, err := e.svc.StartEnrolment(ctx, userID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := regexp.MustCompile(`\s`).ReplaceAllString(en.Secret, "")
-	if _, err := e.svc.ConfirmEnrolment(ctx, src, userID, e.code(t, secret, 0)); err != nil {
-		t.Fatal(err)
-	}
-	e.advance(totpPeriod * time.Second) // the enrolment code's step is used up
-	return secret
-}
-
 var src = actor.Source{ClientIP: "192.0.2.10", RequestID: "test", UserAgent: "test"}
 
 // count runs SELECT count(*) FROM <from> on the owner pool.

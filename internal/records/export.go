@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -352,6 +351,3 @@ func getByPublicID(ctx context.Context, q db.Querier, schoolID int64, publicID s
 	}
 	return get(ctx, q, schoolID, id)
 }
-
-// expiresAt is when a file made at t is deleted.
-func expiresAt(t time.Time) time.Time { return t.Add(Lifetime) }

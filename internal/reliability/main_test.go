@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +22,7 @@ import (
 type size struct {
 	name       string
 	kills      int           // SIGKILLs of Haven during the submission load
+	between    int           // at least this many confirmations before each kill
 	workers    int           // members of staff submitting at once
 	outage     time.Duration // how long PostgreSQL stays down
 	pairs      int           // pairs of identical submissions sent at once
@@ -30,8 +30,8 @@ type size struct {
 }
 
 var (
-	short = size{name: "short", kills: 2, workers: 3, outage: 1500 * time.Millisecond, pairs: 40, dslChanges: 60}
-	full  = size{name: "full", kills: 5, workers: 6, outage: 5 * time.Second, pairs: 500, dslChanges: 1000}
+	short = size{name: "short", kills: 2, between: 3, workers: 3, outage: 1500 * time.Millisecond, pairs: 40, dslChanges: 60}
+	full  = size{name: "full", kills: 5, between: 15, workers: 6, outage: 5 * time.Second, pairs: 500, dslChanges: 1000}
 )
 
 // suite is what every test shares: the haven binary, built once, and one
@@ -165,9 +165,9 @@ func (s *suite) tearDown() {
 // test binary has it: the packages are then already compiled (the test's
 // own build), and a data race in Haven under this load fails the test.
 func buildHaven(ctx context.Context, bin string) error {
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		return err
 	}
 	args := []string{"build", "-o", bin}
 	if raceEnabled {
