@@ -346,17 +346,8 @@ func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int
 		Indicators     []string
 		Marks          []BodyMark
 	}
-	rows, _ := q.Query(ctx, `SELECT c.id, cc.id, c.ref, cc.role, c.happened_on, c.happened_approx, c.happened_time, c.seen_on,
-			c.location, c.account, c.childs_words, c.in_danger, c.categories, coalesce(u.name, ''), c.on_behalf_of, c.created_at,
-			coalesce((SELECT array_agg(i.code ORDER BY i.id) FROM concern_indicators i
-			          WHERE i.school_id = cc.school_id AND i.concern_child_id = cc.id), '{}'),
-			coalesce((SELECT jsonb_agg(jsonb_build_object('region', m.region, 'side', m.side, 'note', m.note) ORDER BY m.position)
-			          FROM concern_body_marks m WHERE m.school_id = cc.school_id AND m.concern_child_id = cc.id), '[]')
-		FROM concern_children cc
-		JOIN concerns c ON c.school_id = cc.school_id AND c.id = cc.concern_id
-		LEFT JOIN users u ON u.id = c.recorded_by
-		WHERE cc.school_id = $1 AND cc.child_id = $2 AND c.entered_in_error_at IS NULL
-		  AND `+visibleSQL("c", "$1", "$3"), schoolID, childID, viewer)
+	sql, args := ChronologySelect(schoolID, viewer, childID)
+	rows, _ := q.Query(ctx, sql, args...)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[involvement])
 	if err != nil {
 		return nil, err
@@ -441,6 +432,24 @@ func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int
 	out = append(out, transfers...)
 	slices.SortStableFunc(out, func(a, b Entry) int { return a.At.Compare(b.At) })
 	return out, nil
+}
+
+// ChronologySelect is the SQL, with its arguments, of the concerns naming
+// a child (each with the child's role in it) as a chronology reads them
+// first, for the reader viewer of the school. It runs in the reader's school
+// transaction. The benchmarks' bare baseline runs it too.
+func ChronologySelect(schoolID, viewer, childID int64) (string, []any) {
+	return `SELECT c.id, cc.id, c.ref, cc.role, c.happened_on, c.happened_approx, c.happened_time, c.seen_on,
+		c.location, c.account, c.childs_words, c.in_danger, c.categories, coalesce(u.name, ''), c.on_behalf_of, c.created_at,
+		coalesce((SELECT array_agg(i.code ORDER BY i.id) FROM concern_indicators i
+		          WHERE i.school_id = cc.school_id AND i.concern_child_id = cc.id), '{}'),
+		coalesce((SELECT jsonb_agg(jsonb_build_object('region', m.region, 'side', m.side, 'note', m.note) ORDER BY m.position)
+		          FROM concern_body_marks m WHERE m.school_id = cc.school_id AND m.concern_child_id = cc.id), '[]')
+	FROM concern_children cc
+	JOIN concerns c ON c.school_id = cc.school_id AND c.id = cc.concern_id
+	LEFT JOIN users u ON u.id = c.recorded_by
+	WHERE cc.school_id = $1 AND cc.child_id = $2 AND c.entered_in_error_at IS NULL
+	  AND ` + visibleSQL("c", "$1", "$3"), []any{schoolID, childID, viewer}
 }
 
 // caseEntries are the decisions, actions, addenda and changes of the

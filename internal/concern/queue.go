@@ -3,7 +3,6 @@ package concern
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,79 +135,8 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 	now := s.now()
 	p := QueuePage{AsOf: now}
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		// Built from constant fragments; every value is a parameter.
-		where := []string{"c.school_id = @school", "c.entered_in_error_at IS NULL",
-			visibleSQL("c", "@school", "@me")}
-		args := pgx.NamedArgs{"school": by.SchoolID, "limit": limit + 1, "me": by.UserID, "now": now}
-		add := func(cond, name string, v any) {
-			where = append(where, cond)
-			if name != "" {
-				args[name] = v
-			}
-		}
-		if f.Category != "" {
-			add("@category = ANY(c.categories)", "category", f.Category)
-		}
-		switch f.Urgency {
-		case "low", "medium", "high":
-			add("c.urgency = @urgency", "urgency", f.Urgency)
-		case "none":
-			add("c.urgency = ''", "", nil)
-		}
-		if f.Mine {
-			add("c.assigned_to = @me", "", nil)
-		}
-		if f.YearGroup != nil {
-			add(`EXISTS (SELECT 1 FROM concern_children cc JOIN children ch ON ch.school_id = cc.school_id AND ch.id = cc.child_id
-				WHERE cc.school_id = c.school_id AND cc.concern_id = c.id AND cc.role = 'subject' AND ch.year_group = @year)`,
-				"year", int(*f.YearGroup))
-		}
-		if !f.From.IsZero() {
-			add("c.created_at >= @from", "from", startOfDay(f.From))
-		}
-		if !f.To.IsZero() {
-			add("c.created_at < @to", "to", startOfDay(f.To).AddDate(0, 0, 1))
-		}
-		counted := slices.Clone(where)
-		switch f.Status {
-		case "", "open":
-			add("c.status <> 'closed'", "", nil)
-		case "all":
-		case string(Submitted), string(Acknowledged), string(InProgress), string(Closed):
-			add("c.status = @status", "status", f.Status)
-		default:
-			add("false", "", nil) // an unknown status matches nothing
-		}
-		if cur, ok := parseCursor(f.After); ok {
-			add("(c.queue_rank, c.created_at, c.id) > (@after_rank, @after_created, @after_id)", "after_rank", cur.rank)
-			args["after_created"], args["after_id"] = cur.created, cur.id
-		}
-
-		rows, _ := tx.Query(ctx, `
-			SELECT c.id, c.queue_rank, c.ref, `+subjectNamesSQL+`,
-				coalesce((SELECT array_agg(cc.child_id ORDER BY cc.position) FROM concern_children cc
-				          WHERE cc.school_id = c.school_id AND cc.concern_id = c.id AND cc.role = 'subject' AND cc.child_id IS NOT NULL), '{}'),
-				coalesce((SELECT array_agg(DISTINCT ch.year_group) FROM concern_children cc
-				          JOIN children ch ON ch.school_id = cc.school_id AND ch.id = cc.child_id
-				          WHERE cc.school_id = c.school_id AND cc.concern_id = c.id AND cc.role = 'subject' AND ch.year_group IS NOT NULL), '{}'),
-				c.categories, coalesce(r.name, ''), c.created_at, c.status, c.in_danger, c.urgency,
-				coalesce(c.assigned_to, 0), coalesce(a.name, ''),
-				EXISTS (SELECT 1 FROM dsl_absences d WHERE d.school_id = c.school_id AND d.user_id = c.assigned_to AND d.ended_at IS NULL),
-				c.status = 'submitted' AND c.created_at + make_interval(mins => CASE WHEN c.in_danger
-					THEN coalesce(ss.urgent_escalation_minutes, 15) ELSE coalesce(ss.escalation_minutes, 1440) END) < @now
-			FROM (
-				-- The page first (by the queue index), then what it shows:
-				-- a page costs the same whatever the school's size.
-				SELECT c.id, c.school_id, c.queue_rank, c.ref, c.categories, c.recorded_by, c.created_at, c.status,
-					c.in_danger, c.urgency, c.assigned_to
-				FROM concerns c
-				WHERE `+strings.Join(where, " AND ")+`
-				ORDER BY c.queue_rank, c.created_at, c.id
-				LIMIT @limit) c
-			LEFT JOIN school_settings ss ON ss.school_id = c.school_id
-			LEFT JOIN users r ON r.id = c.recorded_by
-			LEFT JOIN users a ON a.id = c.assigned_to
-			ORDER BY c.queue_rank, c.created_at, c.id`, args)
+		sql, args, counted := QueueSelect(by, f, now, limit)
+		rows, _ := tx.Query(ctx, sql, args)
 		type row struct {
 			ID           int64
 			Rank         int
@@ -272,8 +200,7 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 
 		// The counts per status: one grouped count under the filters but status.
 		p.Counts = map[Status]int{}
-		rows, _ = tx.Query(ctx, `SELECT c.status, count(*) FROM concerns c WHERE `+strings.Join(counted, " AND ")+
-			` GROUP BY c.status`, args)
+		rows, _ = tx.Query(ctx, `SELECT c.status, count(*) FROM concerns c WHERE `+counted+` GROUP BY c.status`, args)
 		var st Status
 		var n int
 		if _, err := pgx.ForEachRow(rows, []any{&st, &n}, func() error {
@@ -295,6 +222,88 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 		return QueuePage{}, fmt.Errorf("read the queue: %w", err)
 	}
 	return p, nil
+}
+
+// QueueSelect is the SQL of one page of by's queue under f as Queue runs
+// it (limit+1 rows, the last only telling that there is a next page), with
+// its arguments; counted is the condition the counts per status share. It
+// runs in by's school transaction. The benchmarks' bare baseline runs it
+// too, and docs/performance.md shows its plans.
+func QueueSelect(by actor.Actor, f QueueFilter, now time.Time, limit int) (sql string, args pgx.NamedArgs, counted string) {
+	// Built from constant fragments; every value is a parameter.
+	where := []string{"c.school_id = @school", "c.entered_in_error_at IS NULL",
+		visibleSQL("c", "@school", "@me")}
+	args = pgx.NamedArgs{"school": by.SchoolID, "limit": limit + 1, "me": by.UserID, "now": now}
+	add := func(cond, name string, v any) {
+		where = append(where, cond)
+		if name != "" {
+			args[name] = v
+		}
+	}
+	if f.Category != "" {
+		add("@category = ANY(c.categories)", "category", f.Category)
+	}
+	switch f.Urgency {
+	case "low", "medium", "high":
+		add("c.urgency = @urgency", "urgency", f.Urgency)
+	case "none":
+		add("c.urgency = ''", "", nil)
+	}
+	if f.Mine {
+		add("c.assigned_to = @me", "", nil)
+	}
+	if f.YearGroup != nil {
+		add(`EXISTS (SELECT 1 FROM concern_children cc JOIN children ch ON ch.school_id = cc.school_id AND ch.id = cc.child_id
+			WHERE cc.school_id = c.school_id AND cc.concern_id = c.id AND cc.role = 'subject' AND ch.year_group = @year)`,
+			"year", int(*f.YearGroup))
+	}
+	if !f.From.IsZero() {
+		add("c.created_at >= @from", "from", startOfDay(f.From))
+	}
+	if !f.To.IsZero() {
+		add("c.created_at < @to", "to", startOfDay(f.To).AddDate(0, 0, 1))
+	}
+	counted = strings.Join(where, " AND ")
+	switch f.Status {
+	case "", "open":
+		add("c.status <> 'closed'", "", nil)
+	case "all":
+	case string(Submitted), string(Acknowledged), string(InProgress), string(Closed):
+		add("c.status = @status", "status", f.Status)
+	default:
+		add("false", "", nil) // an unknown status matches nothing
+	}
+	if cur, ok := parseCursor(f.After); ok {
+		add("(c.queue_rank, c.created_at, c.id) > (@after_rank, @after_created, @after_id)", "after_rank", cur.rank)
+		args["after_created"], args["after_id"] = cur.created, cur.id
+	}
+
+	sql = `
+		SELECT c.id, c.queue_rank, c.ref, ` + subjectNamesSQL + `,
+			coalesce((SELECT array_agg(cc.child_id ORDER BY cc.position) FROM concern_children cc
+			          WHERE cc.school_id = c.school_id AND cc.concern_id = c.id AND cc.role = 'subject' AND cc.child_id IS NOT NULL), '{}'),
+			coalesce((SELECT array_agg(DISTINCT ch.year_group) FROM concern_children cc
+			          JOIN children ch ON ch.school_id = cc.school_id AND ch.id = cc.child_id
+			          WHERE cc.school_id = c.school_id AND cc.concern_id = c.id AND cc.role = 'subject' AND ch.year_group IS NOT NULL), '{}'),
+			c.categories, coalesce(r.name, ''), c.created_at, c.status, c.in_danger, c.urgency,
+			coalesce(c.assigned_to, 0), coalesce(a.name, ''),
+			EXISTS (SELECT 1 FROM dsl_absences d WHERE d.school_id = c.school_id AND d.user_id = c.assigned_to AND d.ended_at IS NULL),
+			c.status = 'submitted' AND c.created_at + make_interval(mins => CASE WHEN c.in_danger
+				THEN coalesce(ss.urgent_escalation_minutes, 15) ELSE coalesce(ss.escalation_minutes, 1440) END) < @now
+		FROM (
+			-- The page first (by the queue index), then what it shows:
+			-- a page costs the same whatever the school's size.
+			SELECT c.id, c.school_id, c.queue_rank, c.ref, c.categories, c.recorded_by, c.created_at, c.status,
+				c.in_danger, c.urgency, c.assigned_to
+			FROM concerns c
+			WHERE ` + strings.Join(where, " AND ") + `
+			ORDER BY c.queue_rank, c.created_at, c.id
+			LIMIT @limit) c
+		LEFT JOIN school_settings ss ON ss.school_id = c.school_id
+		LEFT JOIN users r ON r.id = c.recorded_by
+		LEFT JOIN users a ON a.id = c.assigned_to
+		ORDER BY c.queue_rank, c.created_at, c.id`
+	return sql, args, counted
 }
 
 // startOfDay is the start of d's date in London.
