@@ -28,7 +28,7 @@ func TestKillDuringSubmissions(t *testing.T) {
 	s := newSite(t, people{staff: env.size.workers})
 	l := startLoad(t, s, s.staff, 2*time.Minute)
 	for i := range env.size.kills {
-		l.waitFor(t, 3+rand.IntN(5), time.Minute)
+		l.waitFor(t, env.size.between+rand.IntN(env.size.between+2), time.Minute)
 		time.Sleep(rand.N(40 * time.Millisecond)) // anywhere inside a submission
 		pid, confirmed := s.h.pid(), l.acks.len()
 		s.h.kill()
