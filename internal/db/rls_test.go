@@ -45,6 +45,7 @@ var definers = []string{
 	"auth_user_id_by_email",         // an account by email, before sign-in (00110)
 	"merge_inline_child",            // merging a child added inline into the roll child (00093)
 	"retention_delete_child",        // deleting a child's record after two sign-offs (00094)
+	"transfer_by_receipt",           // a transfer by its receipt link's hash, before the receiver signs in: ids only (00096)
 	"unacknowledged_concern_ages",   // four counts across schools for a metric (00121)
 }
 
