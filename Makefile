@@ -81,8 +81,5 @@ reliability: build ## kill -9, a PostgreSQL crash, SIGTERM and races against the
 screenshots: node_modules ## remake the guides' screenshots in docs/img (a browser journey; not part of make test)
 	$(WITHPG) env HAVEN_SCREENSHOTS=$(CURDIR)/docs/img $(GO) test -tags screenshots -count=1 -timeout 20m -run '^TestScreenshots' -v ./internal/e2e/
 
-screenshots: node_modules ## remake the guides' screenshots in docs/img (a browser journey; not part of make test)
-	$(WITHPG) env HAVEN_SCREENSHOTS=$(CURDIR)/docs/img $(GO) test -tags screenshots -count=1 -timeout 20m -run '^TestScreenshots' -v ./internal/e2e/
-
 clean: ## remove build output and the test database (not make run's data)
 	rm -rf bin $(TESTDB)
