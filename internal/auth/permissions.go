@@ -191,6 +191,18 @@ var routes = map[string]Rule{
 	"POST /received":                   Roles(actor.DSL),
 	"GET /received/{id}":               Roles(actor.DSL),
 
+	// Subject access requests (internal/web/sar.go): DSLs start them; a
+	// DSL and the data protection lead named on a request review it (the
+	// records service answers 404 to anyone else).
+	"POST /sar/find":                    Roles(actor.DSL),
+	"GET /children/{id}/sar/new":        Roles(actor.DSL),
+	"POST /children/{id}/sar":           Roles(actor.DSL),
+	"GET /sar":                          Roles(actor.DSL, actor.Head, actor.Admin),
+	"GET /sar/{id}":                     Roles(actor.DSL, actor.Head, actor.Admin),
+	"GET /sar/{id}/bundle":              Roles(actor.DSL, actor.Head, actor.Admin),
+	"POST /sar/{id}/passages/{passage}": Roles(actor.DSL, actor.Head, actor.Admin),
+	"POST /sar/{id}/disclose":           Roles(actor.DSL, actor.Head, actor.Admin),
+
 	// The retention review (internal/web/retention.go): DSLs, the head and
 	// admins see it; a DSL and an admin sign a deletion off (the records
 	// service refuses the head); DSLs and the head keep or mark records.

@@ -1,11 +1,13 @@
 package concern
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -202,6 +204,18 @@ func saveDraft(ctx context.Context, q db.Querier, by actor.Actor, f Form) (time.
 	if err != nil {
 		return time.Time{}, err
 	}
+	if bytes.Contains(data, []byte(`\u0000`)) {
+		// jsonb refuses NUL characters. A form holding one is refused with
+		// a message; its draft keeps the rest of what was typed, with
+		// U+FFFD in the NUL's place.
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			return time.Time{}, err
+		}
+		if data, err = json.Marshal(withoutNUL(v)); err != nil {
+			return time.Time{}, err
+		}
+	}
 	var saved time.Time
 	err = q.QueryRow(ctx, `INSERT INTO concern_drafts (school_id, author_id, submission_id, data)
 		VALUES ($1, $2, $3, $4)
@@ -212,6 +226,24 @@ func saveDraft(ctx context.Context, q db.Querier, by actor.Actor, f Form) (time.
 		return time.Time{}, db.ErrNotFound
 	}
 	return saved, err
+}
+
+// withoutNUL replaces the NUL characters of every string in v, a decoded
+// JSON value, with U+FFFD.
+func withoutNUL(v any) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ReplaceAll(x, "\x00", "\uFFFD")
+	case []any:
+		for i := range x {
+			x[i] = withoutNUL(x[i])
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = withoutNUL(e)
+		}
+	}
+	return v
 }
 
 // draft returns by's draft of a form, or db.ErrNotFound.

@@ -2,17 +2,23 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"net/url"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/pressly/goose/v3"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/devdb"
+	"github.com/havenschools/haven/migrations"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -223,6 +229,60 @@ func TestTheAppRoleSeesNothingWithoutItsSchool(t *testing.T) {
 	}
 	if got := count(d.Owner); got != 1 {
 		t.Errorf("the owner (BYPASSRLS, for operator commands) sees %d terms, want 1", got)
+	}
+}
+
+// TestMigrationsRefuseAnOwnerThatCannotBypassRLS migrates an empty
+// database as an owner without BYPASSRLS: the migrations stop with a
+// message saying what to do, rather than leaving an owner (and the
+// SECURITY DEFINER functions it owns) that sees no rows.
+func TestMigrationsRefuseAnOwnerThatCannotBypassRLS(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	super, err := pgx.Connect(ctx, os.Getenv(dbtest.EnvURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close(ctx)
+	var n int64
+	if err := super.QueryRow(ctx, "SELECT (random() * 1e15)::bigint").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	role := "haven_norls_" + strconv.FormatInt(n, 36)
+	if _, err := super.Exec(ctx, "CREATE ROLE "+role+" LOGIN NOSUPERUSER NOBYPASSRLS"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // after the database is dropped (cleanups run last first)
+		c, err := pgx.Connect(context.Background(), os.Getenv(dbtest.EnvURL))
+		if err == nil {
+			_, _ = c.Exec(context.Background(), "DROP ROLE IF EXISTS "+role)
+			c.Close(context.Background())
+		}
+	})
+	dbURL := dbtest.Empty(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := super.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{strings.TrimPrefix(u.Path, "/")}.Sanitize()+" OWNER TO "+role); err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(role)
+	q := u.Query()
+	q.Del("user") // the test server's URL may name its user here
+	u.RawQuery = q.Encode()
+	sqlDB, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "must bypass row-level security") || !strings.Contains(err.Error(), "ALTER ROLE") {
+		t.Fatalf("migrating as an owner without BYPASSRLS: %v, want a refusal saying what to do", err)
 	}
 }
 

@@ -159,6 +159,9 @@ func navFor(role actor.Role, chair bool, path string) []layout.NavItem {
 	if role == actor.DSL {
 		add("Transfers", "/transfers")
 	}
+	if role == actor.DSL || role == actor.Head || role == actor.Admin {
+		add("Subject access", "/sar")
+	}
 	if role == actor.Admin {
 		add("Users", "/admin/users")
 		add("School settings", "/admin/settings")

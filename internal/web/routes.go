@@ -156,7 +156,18 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/transfers/{id}/sent", s.h(s.handleTransferSent))
 				r.Get("/received/import", s.h(s.handleReceivedImportPage))
 				r.Get("/received/{id}", s.h(s.handleReceived))
+				r.Post("/sar/find", s.h(s.handleSARFind))
+				r.Get("/children/{id}/sar/new", s.h(s.handleSARNew))
+				r.Post("/children/{id}/sar", s.h(s.handleSARCreate))
 			})
+			// Subject access requests (sar.go): DSLs, and the data
+			// protection lead named on a request, whatever their role (the
+			// records service answers 404 to anyone else).
+			r.Get("/sar", s.h(s.handleSARList))
+			r.Get("/sar/{id}", s.h(s.handleSAR))
+			r.Get("/sar/{id}/bundle", s.h(s.handleSARBundle))
+			r.Post("/sar/{id}/passages/{passage}", s.h(s.handleSARReview))
+			r.Post("/sar/{id}/disclose", s.h(s.handleSARDisclose))
 			// The retention review (retention.go): DSLs, the head and admins
 			// see it; the records service decides who may do what.
 			r.Group(func(r chi.Router) {

@@ -1,0 +1,179 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/records"
+	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/web/page"
+)
+
+// Subject access requests (records): a DSL starts one for a child; a DSL
+// and the data protection lead named on it review it passage by passage;
+// the disclosure is logged. The records service decides who may see each.
+
+func sarParam(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, db.ErrNotFound
+	}
+	return id, nil
+}
+
+// handleSARList handles GET /sar.
+func (s *Server) handleSARList(w http.ResponseWriter, r *http.Request) error {
+	return s.renderSARList(w, r, http.StatusOK, page.SARListPage{})
+}
+
+func (s *Server) renderSARList(w http.ResponseWriter, r *http.Request, status int, v page.SARListPage) error {
+	by := actorFrom(r)
+	list, err := s.records.SubjectAccessRequests(r.Context(), by)
+	if err != nil {
+		return err
+	}
+	v.Requests, v.CanStart = list, by.Role == actor.DSL
+	return render(w, r, status, page.SARList(v))
+}
+
+// handleSARFind handles POST /sar/find (a child, searched by POST).
+func (s *Server) handleSARFind(w http.ResponseWriter, r *http.Request) error {
+	v := page.SARListPage{Query: r.PostFormValue("q"), Searched: true}
+	res, err := s.pupils.Search(r.Context(), actorFrom(r), v.Query)
+	if p, ok := errors.AsType[validate.Problems](err); ok {
+		v.Problems, v.Searched = p, false
+		return s.renderSARList(w, r, http.StatusUnprocessableEntity, v)
+	}
+	if err != nil {
+		return err
+	}
+	v.Found = res.Children
+	return s.renderSARList(w, r, http.StatusOK, v)
+}
+
+// handleSARNew handles GET /children/{id}/sar/new.
+func (s *Server) handleSARNew(w http.ResponseWriter, r *http.Request) error {
+	return s.renderSARNew(w, r, http.StatusOK, page.SARNewPage{})
+}
+
+func (s *Server) renderSARNew(w http.ResponseWriter, r *http.Request, status int, v page.SARNewPage) error {
+	id, err := childParam(r)
+	if err != nil {
+		return err
+	}
+	by := actorFrom(r)
+	if v.Child, err = s.pupils.Get(r.Context(), by, id); err != nil {
+		return err
+	}
+	if v.Leads, err = s.records.DataProtectionLeads(r.Context(), by); err != nil {
+		return recordsErr(err)
+	}
+	return render(w, r, status, page.SARNew(v))
+}
+
+// handleSARCreate handles POST /children/{id}/sar.
+func (s *Server) handleSARCreate(w http.ResponseWriter, r *http.Request) error {
+	id, err := childParam(r)
+	if err != nil {
+		return err
+	}
+	v := page.SARNewPage{Kind: r.PostFormValue("requester_kind"), Name: r.PostFormValue("requester_name"), DPL: r.PostFormValue("dpl"),
+		Received: page.AuditDate{Day: r.PostFormValue("received_on-day"), Month: r.PostFormValue("received_on-month"),
+			Year: r.PostFormValue("received_on-year")}}
+	received, ok := auditDay(v.Received)
+	if !ok {
+		received = time.Time{}
+	}
+	dpl, _ := strconv.ParseInt(v.DPL, 10, 64)
+	reqID, err := s.records.StartSAR(r.Context(), actorFrom(r), id, records.SARForm{RequesterKind: v.Kind,
+		RequesterName: v.Name, ReceivedOn: dateOnly(received), DPLUserID: dpl})
+	if p, isProblems := errors.AsType[validate.Problems](err); isProblems {
+		v.Problems = p
+		return s.renderSARNew(w, r, http.StatusUnprocessableEntity, v)
+	}
+	if err != nil {
+		return recordsErr(err)
+	}
+	http.Redirect(w, r, "/sar/"+strconv.FormatInt(reqID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// handleSAR handles GET /sar/{id}.
+func (s *Server) handleSAR(w http.ResponseWriter, r *http.Request) error {
+	return s.renderSAR(w, r, http.StatusOK, page.SARPage{})
+}
+
+func (s *Server) renderSAR(w http.ResponseWriter, r *http.Request, status int, v page.SARPage) error {
+	id, err := sarParam(r)
+	if err != nil {
+		return err
+	}
+	if v.SAR, err = s.records.SubjectAccess(r.Context(), actorFrom(r), id); err != nil {
+		return err
+	}
+	return render(w, r, status, page.SARShow(v))
+}
+
+// handleSARReview handles POST /sar/{id}/passages/{passage}.
+func (s *Server) handleSARReview(w http.ResponseWriter, r *http.Request) error {
+	id, err := sarParam(r)
+	if err != nil {
+		return err
+	}
+	passage, err := strconv.ParseInt(chi.URLParam(r, "passage"), 10, 64)
+	if err != nil {
+		return db.ErrNotFound
+	}
+	err = s.records.ReviewPassage(r.Context(), actorFrom(r), id, passage, records.Decision(r.PostFormValue("decision")),
+		r.PostFormValue("redacted"), r.PostFormValue("reason"))
+	if p, ok := errors.AsType[validate.Problems](err); ok {
+		return s.renderSAR(w, r, http.StatusUnprocessableEntity, page.SARPage{Problems: p, Passage: passage})
+	}
+	if err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessFlash, "Review saved")
+	http.Redirect(w, r, "/sar/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+// handleSARDisclose handles POST /sar/{id}/disclose.
+func (s *Server) handleSARDisclose(w http.ResponseWriter, r *http.Request) error {
+	id, err := sarParam(r)
+	if err != nil {
+		return err
+	}
+	to, method := r.PostFormValue("to"), r.PostFormValue("method")
+	_, err = s.records.Disclose(r.Context(), actorFrom(r), id, to, method)
+	if p, ok := errors.AsType[validate.Problems](err); ok {
+		return s.renderSAR(w, r, http.StatusUnprocessableEntity, page.SARPage{Problems: p, To: to, Method: method})
+	}
+	if errors.Is(err, records.ErrNotSettled) {
+		return s.renderSAR(w, r, http.StatusConflict, page.SARPage{Problems: validate.Problems{"to": err.Error()}, To: to, Method: method})
+	}
+	if err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessFlash, "Disclosure recorded")
+	http.Redirect(w, r, "/sar/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+// handleSARBundle handles GET /sar/{id}/bundle: the bundle as disclosed.
+func (s *Server) handleSARBundle(w http.ResponseWriter, r *http.Request) error {
+	id, err := sarParam(r)
+	if err != nil {
+		return err
+	}
+	sar, err := s.records.SubjectAccess(r.Context(), actorFrom(r), id)
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, page.SARBundle(sar))
+}
