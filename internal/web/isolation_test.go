@@ -20,6 +20,7 @@ import (
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
 )
 
@@ -161,6 +162,21 @@ func seedRecords(t *testing.T, s *site, tn *tenant, marker string) {
 	expectSeeOther(t, admin.PostForm("/admin/settings/terms", url.Values{"term_name": {marker + " term"},
 		"starts-day": {"1"}, "starts-month": {"9"}, "starts-year": {"2026"}, "ends-day": {"18"}, "ends-month": {"12"}, "ends-year": {"2026"}}),
 		"/admin/settings/terms")
+	recs := records.NewService(s.DB.App, s.Jobs, s.URL)
+	if _, err := recs.StartTransfer(ctx, tn.people["dsl"], tn.child.ID, records.TransferForm{DestinationSchool: marker + " Academy",
+		DestinationDSL: "Rae Ceiver", DestinationEmail: "dsl@riverside.test", LeftOn: time.Now().AddDate(0, 0, -1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recs.StartSAR(ctx, tn.people["dsl"], tn.child.ID, records.SARForm{RequesterKind: "parent", RequesterName: marker + " parent",
+		ReceivedOn: time.Now().AddDate(0, 0, -2), DPLUserID: tn.people["admin"].UserID}); err != nil {
+		t.Fatal(err)
+	}
+	// A file received from another Haven: its import takes a signed
+	// package, so the row is put in as the owner.
+	if _, err := s.DB.Owner.Exec(ctx, `INSERT INTO received_files (school_id, child_id, from_school, child_name, package, imported_by)
+		VALUES ($1, $2, 'Old School', $3, '{}', $4)`, tn.id, tn.child.ID, marker+" child", tn.people["dsl"].UserID); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := pupil.NewService(s.DB.App).StageImport(ctx, tn.people["admin"], "roll.csv",
 		[]byte("Forename,Surname,DOB,Year,UPN\nIvo,"+marker+",01/02/2013,8,A123456789013\n")); err != nil {
 		t.Fatal(err)
@@ -193,6 +209,10 @@ func recordIDs(t *testing.T, s *site, tn *tenant) map[string]string {
 		{"role-request", `SELECT id::text FROM role_requests WHERE school_id = $1 AND status = 'pending' LIMIT 1`},
 		{"term", `SELECT id::text FROM school_terms WHERE school_id = $1 LIMIT 1`},
 		{"import", `SELECT id::text FROM roll_imports WHERE school_id = $1 LIMIT 1`},
+		{"transfer", `SELECT id::text FROM child_transfers WHERE school_id = $1 LIMIT 1`},
+		{"received", `SELECT id::text FROM received_files WHERE school_id = $1 LIMIT 1`},
+		{"sar", `SELECT id::text FROM sar_requests WHERE school_id = $1 LIMIT 1`},
+		{"passage", `SELECT id::text FROM sar_passages WHERE school_id = $1 LIMIT 1`},
 	} {
 		k, v := one(q[0], q[1])
 		ids[k] = v
@@ -226,7 +246,8 @@ func fill(pattern string, ids map[string]string) (path string, ok bool, missing 
 			key = map[string]string{"concerns": "concern", "allegations": "allegation", "encompass": "encompass"}[area]
 		case "id":
 			key = map[string]string{"attachments": "attachment", "tasks": "task", "children": "child", "role-requests": "role-request",
-				"exports": "export", "pupils": "import", "concerns": "action"}[area]
+				"exports": "export", "pupils": "import", "concerns": "action", "transfers": "transfer", "received": "received",
+				"sar": "sar"}[area]
 			if area == "admin" && len(parts) > 2 {
 				key = map[string]string{"users": "user", "settings": "term"}[parts[2]]
 			}
@@ -236,6 +257,8 @@ func fill(pattern string, ids map[string]string) (path string, ok bool, missing 
 			key = "child"
 		case "sibling":
 			key = "sibling"
+		case "passage":
+			key = "passage"
 		case "kind":
 			parts[i] = "count" // a flag's kind: not an id
 			continue
@@ -339,7 +362,7 @@ func TestTwoSchoolSweep(t *testing.T) {
 	nowhere := map[string]string{"concern": "C-2099-999999", "allegation": "A-2099-999999", "encompass": "E-2099-999999",
 		"attachment": "00000000-0000-4000-8000-000000000000", "draft": "00000000-0000-4000-8000-000000000000",
 		"export": "00000000-0000-4000-8000-000000000000"}
-	for _, k := range []string{"action", "task", "role-request", "term", "import", "child", "sibling", "user"} {
+	for _, k := range []string{"action", "task", "role-request", "term", "import", "child", "sibling", "user", "transfer", "received", "sar", "passage"} {
 		nowhere[k] = "999999999"
 	}
 	// Routes that answer an id they cannot find as they answer an unknown
