@@ -479,6 +479,14 @@ func TestTwoSchoolSweep(t *testing.T) {
 			if owner > 0 {
 				seeded++
 			}
+			// With no school set at all (no transaction), nothing of anyone.
+			var none int
+			if err := s.DB.App.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&none); err != nil {
+				t.Fatal(err)
+			}
+			if none != 0 {
+				t.Errorf("%s: %d rows with no school set, want 0", table, none)
+			}
 			for _, by := range append(actorsOf(a), actor.SystemIn(a.id)) {
 				var n int
 				err := db.InSchool(ctx, s.DB.App, by, func(tx pgx.Tx) error { return tx.QueryRow(ctx, sql, b.id).Scan(&n) })
