@@ -213,3 +213,47 @@ func TestRollImport(t *testing.T) {
 		}
 	})
 }
+
+// TestMergeMovesRecordsAndKeepsDoNotDestroy: merging an inline child into
+// the roll child moves their transfer and keeps a "Do not destroy" marker.
+func TestMergeMovesRecordsAndKeepsDoNotDestroy(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t)
+	ctx := t.Context()
+	svc := pupil.NewService(d.App)
+	school := mustSchool(t, d.Owner, "st-aidans")
+	admin := actor.Actor{UserID: mustUser(t, d.Owner, "admin@st-aidans.test"), SchoolID: school, Role: actor.Admin}
+	staff := actor.Actor{UserID: mustUser(t, d.Owner, "teacher@st-aidans.test"), SchoolID: school, Role: actor.Staff}
+	if _, err := svc.AddToRoll(ctx, admin, []pupil.NewChild{{FirstName: "Amara", LastName: "Okafor", DateOfBirth: date(2012, 3, 14), UPN: "A123456789012"}}); err != nil {
+		t.Fatal(err)
+	}
+	dup, err := svc.AddInline(ctx, staff, pupil.NewChild{FirstName: "Amara", LastName: "Okafor", DateOfBirth: date(2012, 3, 14)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Owner.Exec(ctx, `INSERT INTO child_transfers (school_id, child_id, destination_school, destination_dsl,
+			destination_email, left_on, due_on, created_by) VALUES ($1, $2, 'Riverside', 'Rae', 'rae@riverside.test',
+			'2026-11-02', '2026-11-09', $3)`, school, dup.ID, staff.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Owner.Exec(ctx, `INSERT INTO child_retention (school_id, child_id, do_not_destroy, dnd_reason)
+		VALUES ($1, $2, true, 'Inquiry')`, school, dup.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.StageImport(ctx, admin, "roll.csv", []byte("Forename,Surname,DOB,UPN\nAmara,Okafor,14/03/2012,A123456789012\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Merge) != 1 {
+		t.Fatalf("preview: %+v", p)
+	}
+	if _, err := svc.ApplyImport(ctx, admin, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := dbtest.Count(t, d.Owner, "child_transfers t JOIN children c ON c.id = t.child_id WHERE c.upn = 'A123456789012'"); n != 1 {
+		t.Error("the transfer did not move to the roll child")
+	}
+	if n := dbtest.Count(t, d.Owner, "child_retention r JOIN children c ON c.id = r.child_id WHERE c.upn = 'A123456789012' AND r.do_not_destroy"); n != 1 {
+		t.Error("the Do not destroy marker was lost in the merge")
+	}
+}
