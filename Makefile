@@ -18,7 +18,7 @@ FUZZTIME  ?= 10s
 SASS      = node_modules/.bin/sass --no-source-map --no-error-css --style=compressed --load-path=. --load-path=node_modules --quiet-deps web/static/scss/haven.scss web/static/css/haven.css
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test test-go fuzz fuzz-go lint check generate css js migrate migration restore-drill reliability screenshots clean
+.PHONY: help run build test test-go fuzz fuzz-go lint check generate css js migrate migration restore-drill reliability screenshots bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -96,6 +96,16 @@ reliability: build ## kill -9, a PostgreSQL crash, SIGTERM and races against the
 
 screenshots: node_modules ## remake the guides' screenshots in docs/img (a browser journey; not part of make test)
 	$(WITHPG) env HAVEN_SCREENSHOTS=$(CURDIR)/docs/img $(GO) test -tags screenshots -count=1 -timeout 20m -run '^TestScreenshots' -v ./internal/e2e/
+
+# make bench: the size of the generated data (generated once into .data/bench,
+# then reused) and more havenbench flags, e.g. BENCH_FLAGS='-rounds 3'.
+BENCH_SCHOOLS  ?= 500
+BENCH_CONCERNS ?= 1000000
+BENCH_FLAGS    ?=
+bench: ## Go benchmarks, then Haven against a bare net/http + pgx baseline over HTTP on generated data; results into docs/performance.md
+	@mkdir -p bin/bench
+	$(WITHPG) $(GO) test -p 1 -count=1 -run '^$$' -bench . -timeout 60m ./internal/concern/ ./internal/audit/ ./internal/records/ | tee bin/bench/go.txt
+	$(GO) run ./cmd/havenbench -dir .data/bench -schools $(BENCH_SCHOOLS) -concerns $(BENCH_CONCERNS) -gobench bin/bench/go.txt $(BENCH_FLAGS)
 
 clean: ## remove build output and the test database (not make run's data)
 	rm -rf bin $(TESTDB)

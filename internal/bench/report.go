@@ -99,7 +99,7 @@ func (r Report) targets() []target {
 		}
 		return thr, p99, a, b
 	}
-	if len(r.HTTP.Scenarios) > 0 {
+	if len(r.HTTP.Order) > 0 {
 		thr, p99, a, b := httpRatio("Staff submit (typical school)")
 		out = append(out,
 			target{"staff submit ≥ 0.50× the bare throughput", fmt.Sprintf("%.2f× (%.1f vs %.1f req/s)", thr, a.Throughput(), b.Throughput()), thr >= 0.5, true},
@@ -116,7 +116,7 @@ func (r Report) targets() []target {
 					fmt.Sprintf("%.0f ms", ms(a.Percentile(99))), a.Percentile(99) <= t.limit, true})
 		}
 	}
-	if len(r.HTTP.Scenarios) > 0 {
+	if len(r.HTTP.Order) > 0 {
 		one, spread := r.HTTP.Merged("Staff submit (typical school)", StackHaven), r.HTTP.Merged("Staff submit (a school per client)", StackHaven)
 		x := ratio(spread.Throughput(), one.Throughput())
 		out = append(out, target{"no global lock: submissions in a school per client go at least as fast as in one school",

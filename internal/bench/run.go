@@ -152,10 +152,12 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // measureStack runs every scenario on stack, on a fresh clone.
 func measureStack(ctx context.Context, site *Site, o Options, stack Stack, scenarios []Scenario) ([]Run, error) {
 	const clone = "bench_run"
+	t0 := time.Now()
 	ownerURL, appURL, err := site.Clone(ctx, clone)
 	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(o.Log, "%s: a fresh clone in %v\n", stack, time.Since(t0).Round(time.Millisecond))
 	defer site.Drop(context.WithoutCancel(ctx), clone)
 
 	var url string
