@@ -89,6 +89,10 @@ func TestTransferAndItsOneTimeReceiptLink(t *testing.T) {
 	t.Parallel()
 	s := newRecordsSite(t)
 	dsl := signedInWithCode(t, s.site, "dsl@brookfield.test", s.dslSecret, 0)
+	if r := dsl.Get("/children/" + i64(s.child)); r.Status != http.StatusOK ||
+		!strings.Contains(r.Body, `href="/children/`+i64(s.child)+`/transfers/new"`) || !strings.Contains(r.Body, `/sar/new"`) {
+		t.Errorf("the child's page lacks the links to the child's records: %d", r.Status)
+	}
 	found := dsl.PostForm("/transfers/find", url.Values{"q": {"Okafor"}})
 	newPath := "/children/" + i64(s.child) + "/transfers/new"
 	if !strings.Contains(found.Body, newPath) {
