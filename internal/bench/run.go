@@ -177,13 +177,15 @@ func measureStack(ctx context.Context, site *Site, o Options, stack Stack, scena
 		url, stop = b.URL, b.Stop
 	}
 	defer stop()
-	// Let what a start sets off (Haven's job client runs its periodic jobs
-	// at once) settle before measuring, on both stacks alike.
-	select {
-	case <-time.After(o.Settle):
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	// Let what a start sets off settle before measuring, on both stacks
+	// alike: Haven's job client runs its periodic jobs at once (the
+	// escalation sweep, the retention review, …), which at scale take a
+	// while and are not what is measured here.
+	t0 = time.Now()
+	if err := idle(ctx, ownerURL, o.Settle); err != nil {
+		return nil, err
 	}
+	fmt.Fprintf(o.Log, "%s: started, and its start-up jobs done, in %v\n", stack, time.Since(t0).Round(time.Millisecond))
 
 	// One client per worker, target and role, signed in once (a DSL's
 	// security code may not be used twice), kept for every scenario.
@@ -364,4 +366,39 @@ func MemoryGB() float64 {
 	}
 	kb, _ := strconv.ParseFloat(string(m[1]), 64)
 	return kb / (1 << 20)
+}
+
+// idle waits at least settle, then until no job is due or running (at most
+// ten minutes).
+func idle(ctx context.Context, ownerURL string, settle time.Duration) error {
+	conn, err := pgx.Connect(ctx, ownerURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	deadline := time.Now().Add(10 * time.Minute)
+	quiet := 0
+	for start := time.Now(); ; {
+		var busy int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job
+			WHERE state IN ('available', 'running', 'retryable') AND scheduled_at <= now()`).Scan(&busy); err != nil {
+			return err
+		}
+		if busy == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		if quiet >= 3 && time.Since(start) >= settle {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d jobs still due after ten minutes", busy)
+		}
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
