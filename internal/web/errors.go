@@ -23,6 +23,10 @@ var errForbidden = errors.New("forbidden")
 // errUnavailable marks a failure to reach the database.
 var errUnavailable = errors.New("database unavailable")
 
+// statusClientClosed is the status logged for a request its client gave up
+// on before the answer (nginx's 499; no answer reaches anyone).
+const statusClientClosed = 499
+
 // handlerFunc is a handler that returns its error, for h to map to a page.
 type handlerFunc func(http.ResponseWriter, *http.Request) error
 
@@ -38,6 +42,16 @@ func (s *Server) h(fn handlerFunc) http.HandlerFunc {
 // fail turns an error into a page: the person gets a plain message in the
 // site's layout, the log gets the cause (once, here).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The browser went away mid-request (a page left, a tab closed, a
+		// live queue's poll cut short): nothing failed, and nobody is left
+		// to read an answer. Logged as what it is, not as an outage;
+		// 499 is the code proxies use for it, so the access log says so.
+		s.log.DebugContext(r.Context(), "request abandoned by the client", "method", r.Method,
+			"path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	status := statusOf(err)
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "status", status,
