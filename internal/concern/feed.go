@@ -103,10 +103,8 @@ func (f *Feed) tell(schoolID int64) {
 func (f *Feed) run(ctx context.Context) {
 	defer close(f.done)
 	backoff := time.Second
-	first := true
 	for ctx.Err() == nil {
-		err := f.listen(ctx, !first)
-		first = false
+		err := f.listen(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -121,9 +119,11 @@ func (f *Feed) run(ctx context.Context) {
 }
 
 // listen connects, LISTENs and hands on notifications until an error.
-// After a reconnection it tells everyone: notifications sent while it was
-// away are lost.
-func (f *Feed) listen(ctx context.Context, reconnected bool) error {
+// Once listening it tells everyone, the first time too: a subscriber that
+// counted before the LISTEN took hold (the first queue opened after a
+// start) or while it was away (a reconnection) may have missed a
+// notification, and counts again.
+func (f *Feed) listen(ctx context.Context) error {
 	conn, err := pgx.ConnectConfig(ctx, f.cfg)
 	if err != nil {
 		return err
@@ -132,9 +132,7 @@ func (f *Feed) listen(ctx context.Context, reconnected bool) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+FeedChannel); err != nil {
 		return err
 	}
-	if reconnected {
-		f.tell(0)
-	}
+	f.tell(0)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

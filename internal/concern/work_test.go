@@ -266,7 +266,15 @@ func TestFeedTellsTheSchoolOfNewConcerns(t *testing.T) {
 	defer unsubscribe()
 	theirs, unsubscribe2 := feed.Subscribe(other)
 	defer unsubscribe2()
-	time.Sleep(500 * time.Millisecond) // let the feed connect and LISTEN
+	// Once listening, the feed wakes every subscriber (whatever the school):
+	// they may have counted before the LISTEN took hold.
+	for _, ch := range []<-chan struct{}{mine, theirs} {
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the feed did not tell its subscribers it was listening")
+		}
+	}
 
 	submit(t, f, f.staff, validForm(f.amara.ID))
 	select {

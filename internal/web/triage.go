@@ -112,6 +112,10 @@ func (s *Server) handleQueueEvents(w http.ResponseWriter, r *http.Request) error
 		return errNotFoundPage
 	}
 	by := actorFrom(r)
+	// Subscribe before the first count, so that a concern stored between
+	// the two is not missed: its notification wakes the loop below.
+	wake, unsubscribe := s.feed.Subscribe(by.SchoolID)
+	defer unsubscribe()
 	n, err := s.concerns.NewSince(r.Context(), by, since) // also checks that by may see the queue
 	if err != nil {
 		return err
@@ -124,9 +128,6 @@ func (s *Server) handleQueueEvents(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	wake, unsubscribe := s.feed.Subscribe(by.SchoolID)
-	defer unsubscribe()
-
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -141,6 +142,7 @@ func (s *Server) handleQueueEvents(w http.ResponseWriter, r *http.Request) error
 	if err := send(n); err != nil {
 		return nil // the browser went
 	}
+	sent := n
 	ping := time.NewTicker(streamPing)
 	defer ping.Stop()
 	end := time.NewTimer(streamLifetime)
@@ -163,9 +165,13 @@ func (s *Server) handleQueueEvents(w http.ResponseWriter, r *http.Request) error
 				s.log.WarnContext(r.Context(), "queue stream: count new concerns", "err", err)
 				return nil
 			}
+			if n == sent {
+				continue // another school's news, one this person may not see, or a recount
+			}
 			if err := send(n); err != nil {
 				return nil
 			}
+			sent = n
 		}
 	}
 }
