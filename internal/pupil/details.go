@@ -53,8 +53,12 @@ func (f Flag) Label() string {
 	return string(f)
 }
 
-// FieldSocialWorker is the form field, and problem key, of the social worker.
-const FieldSocialWorker = "social_worker"
+// The form fields of a child's details: the flags' checkboxes (each
+// one's value a Flag), and the social worker (also its problem's key).
+const (
+	FieldFlags        = "flags"
+	FieldSocialWorker = "social_worker"
+)
 
 // MaxSocialWorker is the most bytes a social worker's entry may have (the
 // column's limit).
