@@ -149,6 +149,8 @@ var routes = map[string]Rule{
 	"POST /away/back":                               Roles(actor.DSL),
 	"GET /dashboard":                                Roles(actor.DSL),
 	"GET /children/{id}":                            Roles(actor.DSL),
+	"GET /children/{id}/details":                    Roles(actor.DSL),
+	"POST /children/{id}/details":                   Roles(actor.DSL),
 	"POST /children/{id}/flags/{kind}/acknowledge":  Roles(actor.DSL),
 	"POST /children/{id}/siblings":                  Roles(actor.DSL),
 	"POST /children/{id}/siblings/{sibling}/remove": Roles(actor.DSL),

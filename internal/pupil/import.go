@@ -29,9 +29,6 @@ import (
 // ErrImportRefused means the file has problems, or was already imported.
 var ErrImportRefused = errors.New("this roll file cannot be imported")
 
-// ErrForbidden means the actor's role may not import the roll.
-var ErrForbidden = errors.New("only admins and DSLs import the roll")
-
 // RollUpdate is a child on the roll that a row changes.
 type RollUpdate struct {
 	Row     RollRow

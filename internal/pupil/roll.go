@@ -264,8 +264,8 @@ func parseRollRow(line int, rec []string, at map[string]int, now time.Time) (Rol
 		}
 	}
 	if v, ok := cell("social_worker"); ok {
-		if len(v) > 500 {
-			bad("social_worker", "Social worker must be 500 characters or fewer")
+		if len(v) > MaxSocialWorker {
+			bad("social_worker", fmt.Sprintf("Social worker must be %d characters or fewer", MaxSocialWorker))
 		}
 		row.SocialWorker = &v
 	}

@@ -2,6 +2,7 @@ package pupil
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,6 +24,10 @@ type Service struct{ pool *pgxpool.Pool }
 
 // NewService returns a Service using pool.
 func NewService(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
+
+// ErrForbidden means the actor's role may not do this: import the roll
+// (admins and DSLs), or change a child's details (DSLs).
+var ErrForbidden = errors.New("not allowed for this role")
 
 // SearchLimit is the most children a search returns.
 const SearchLimit = 20

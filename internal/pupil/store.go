@@ -25,6 +25,34 @@ func get(ctx context.Context, q db.Querier, schoolID, id int64) (Child, error) {
 	return c, err
 }
 
+// getForUpdate returns the child with id in school, locked until the
+// transaction ends, or db.ErrNotFound.
+func getForUpdate(ctx context.Context, q db.Querier, schoolID, id int64) (Child, error) {
+	rows, _ := q.Query(ctx, `SELECT `+childColumns+` FROM children
+		WHERE school_id = $1 AND id = $2 FOR UPDATE`, schoolID, id)
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Child])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Child{}, db.ErrNotFound
+	}
+	return c, err
+}
+
+// setDetails sets the flags and social worker of the child id in school.
+func setDetails(ctx context.Context, q db.Querier, schoolID, id int64, d Details) error {
+	tag, err := q.Exec(ctx, `UPDATE children SET looked_after = @la, cp_plan = @cp, child_in_need = @cin,
+			send = @send, ehcp = @ehcp, social_worker = @sw
+		WHERE school_id = @school AND id = @id`,
+		pgx.NamedArgs{"school": schoolID, "id": id, "la": d.LookedAfter, "cp": d.CPPlan, "cin": d.ChildInNeed,
+			"send": d.SEND, "ehcp": d.EHCP, "sw": d.SocialWorker})
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}
+
 // search returns at most limit children of school matching query: its UPN
 // or MIS id exactly, or every word of it somewhere in their name.
 func search(ctx context.Context, q db.Querier, schoolID int64, query string, limit int) ([]Child, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
 )
@@ -45,6 +46,40 @@ func (s *Server) handleFlagAcknowledge(w http.ResponseWriter, r *http.Request) e
 	}
 	s.flash(r, "The flag has been acknowledged. The next concern about this child will raise it again.")
 	http.Redirect(w, r, "/children/"+strconv.FormatInt(id, 10)+"#flags", http.StatusSeeOther)
+	return nil
+}
+
+// handleChildDetailsPage handles GET /children/{id}/details, "Change
+// details": the child's flags and social worker as stored.
+func (s *Server) handleChildDetailsPage(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.pupils.Get(r.Context(), actorFrom(r), idParam(r))
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, page.ChildDetails(page.ChildDetailsView{Child: c, Details: c.Details()}))
+}
+
+// handleChildDetails handles POST /children/{id}/details: the flags
+// checked and the social worker typed.
+func (s *Server) handleChildDetails(w http.ResponseWriter, r *http.Request) error {
+	by, id := actorFrom(r), idParam(r)
+	d := pupil.Details{SocialWorker: r.PostFormValue(pupil.FieldSocialWorker)}
+	for _, f := range r.PostForm[pupil.FieldFlags] {
+		d.Set(pupil.Flag(f), true)
+	}
+	err := s.pupils.ChangeDetails(r.Context(), by, id, d)
+	if p, ok := errors.AsType[validate.Problems](err); ok {
+		c, err := s.pupils.Get(r.Context(), by, id)
+		if err != nil {
+			return err
+		}
+		return render(w, r, http.StatusUnprocessableEntity, page.ChildDetails(page.ChildDetailsView{Child: c, Details: d, Problems: p}))
+	}
+	if err != nil {
+		return pupilErr(err)
+	}
+	s.flash(r, "The child’s details have been saved")
+	http.Redirect(w, r, "/children/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
 }
 

@@ -111,6 +111,8 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/away/back", s.h(s.handleBack))
 				r.Get("/dashboard", s.h(s.handleDashboard))
 				r.Get("/children/{id}", s.h(s.handleChild))
+				r.Get("/children/{id}/details", s.h(s.handleChildDetailsPage))
+				r.Post("/children/{id}/details", s.h(s.handleChildDetails))
 				r.Post("/children/{id}/flags/{kind}/acknowledge", s.h(s.handleFlagAcknowledge))
 				r.Post("/children/{id}/siblings", s.h(s.handleSiblingLink))
 				r.Post("/children/{id}/siblings/{sibling}/remove", s.h(s.handleSiblingRemove))
