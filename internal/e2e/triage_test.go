@@ -256,6 +256,26 @@ func TestDSLPagesAreAccessible(t *testing.T) {
 				t.Errorf("the child is not flagged:\n%s", tab.Text())
 			}
 			checked(t, tab)
+			// The DSL records a child protection plan and the social worker;
+			// too long an entry comes back with its message and the boxes ticked.
+			tab.Go("/children/" + i64(s.amara.ID) + "/details")
+			expectHeading(t, tab, "Change details")
+			checked(t, tab)
+			tab.Choose("Flags", "Child protection plan")
+			tab.Fill("Social worker", strings.Repeat("x", 501))
+			tab.Click("Save details")
+			if tab.Status() != 422 || !strings.Contains(tab.Text(), "There is a problem") ||
+				!strings.Contains(tab.Text(), "Social worker must be 500 characters or fewer") || !tab.Checked("Flags", "Child protection plan") {
+				t.Errorf("too long a social worker: %d\n%s", tab.Status(), tab.Text())
+			}
+			checkedBesides409(t, tab)
+			tab.Fill("Social worker", "Jo Smith, Brookfield children's services")
+			tab.Click("Save details")
+			expectHeading(t, tab, "Amara Okafor")
+			if text := tab.Text(); !strings.Contains(text, "Jo Smith, Brookfield children's services") || !strings.Contains(text, "Child protection plan") {
+				t.Errorf("the child's page after changing details:\n%s", text)
+			}
+			checked(t, tab)
 			tab.Go("/tasks")
 			expectHeading(t, tab, "My tasks")
 			if !strings.Contains(tab.Text(), "Follow up: Monitoring") {
