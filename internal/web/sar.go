@@ -130,10 +130,12 @@ func (s *Server) handleSARReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return db.ErrNotFound
 	}
-	err = s.records.ReviewPassage(r.Context(), actorFrom(r), id, passage, records.Decision(r.PostFormValue("decision")),
-		r.PostFormValue("redacted"), r.PostFormValue("reason"))
+	v := page.SARPage{Passage: passage, Decision: r.PostFormValue("decision"), Redacted: r.PostFormValue("redacted"),
+		Reason: r.PostFormValue("reason")}
+	err = s.records.ReviewPassage(r.Context(), actorFrom(r), id, passage, records.Decision(v.Decision), v.Redacted, v.Reason)
 	if p, ok := errors.AsType[validate.Problems](err); ok {
-		return s.renderSAR(w, r, http.StatusUnprocessableEntity, page.SARPage{Problems: p, Passage: passage})
+		v.Problems = p
+		return s.renderSAR(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
 		return err

@@ -8,7 +8,10 @@ import (
 	"testing"
 )
 
-var passageFormRE = regexp.MustCompile(`action="(/sar/[0-9]+/passages/[0-9]+)"`)
+var (
+	passageFormRE    = regexp.MustCompile(`action="(/sar/[0-9]+/passages/[0-9]+)"`)
+	withholdChosenRE = regexp.MustCompile(`<input[^>]*value="withhold"[^>]*checked`)
+)
 
 func TestSubjectAccessPages(t *testing.T) {
 	t.Parallel()
@@ -34,8 +37,12 @@ func TestSubjectAccessPages(t *testing.T) {
 		t.Fatalf("the draft bundle:\n%.3000s", visible(page.Body))
 	}
 	passage := forms[0][1]
-	if r := dsl.PostForm(passage, url.Values{"decision": {"withhold"}}); r.Status != http.StatusUnprocessableEntity {
-		t.Errorf("withholding without a reason: %d", r.Status)
+	// The problem comes back with what was chosen kept (saving the reason
+	// alone must not disclose the passage) and a summary link to the field.
+	if r := dsl.PostForm(passage, url.Values{"decision": {"withhold"}}); r.Status != http.StatusUnprocessableEntity ||
+		!withholdChosenRE.MatchString(r.Body) || !strings.Contains(r.Body, `href="#reason-0"`) || !strings.Contains(r.Body, `id="reason-0-error"`) ||
+		!strings.Contains(r.Body, "<title>Error: ") {
+		t.Errorf("withholding without a reason: %d\n%.3000s", r.Status, r.Body)
 	}
 	expectRedirect(t, dsl.PostForm(passage, url.Values{"decision": {"withhold"}, "reason": {"Serious harm exemption"}}), path)
 

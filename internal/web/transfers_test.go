@@ -103,7 +103,7 @@ func TestTransferAndItsOneTimeReceiptLink(t *testing.T) {
 	}
 	create := "/children/" + i64(s.child) + "/transfers"
 	bad := dsl.PostForm(create, url.Values{"destination_school": {"Riverside"}, "destination_dsl": {"Rae"}, "destination_email": {"nope"}})
-	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, `href="#destination_email"`) || !strings.Contains(bad.Body, `href="#left_on"`) {
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, `href="#destination_email"`) || !strings.Contains(bad.Body, `href="#left_on-day"`) {
 		t.Errorf("a bad transfer: %d\n%.2000s", bad.Status, visible(bad.Body))
 	}
 	r := dsl.PostForm(create, url.Values{"destination_school": {"Riverside Academy"}, "destination_dsl": {"Rae Ceiver"},

@@ -223,7 +223,7 @@ func RetentionChild(p RetentionChildPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ui.ErrorSummary(ui.ErrorSummaryParams{Errors: ui.ErrorLinks(p.Problems, "reason", "until")}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ui.ErrorSummary(ui.ErrorSummaryParams{Errors: dateErrorLinks(p.Problems, []string{"until"}, "reason", "until")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -367,7 +367,7 @@ func RetentionChild(p RetentionChildPage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout.Base("Retention review of a record").Render(templ.WithChildren(ctx, templ_7745c5c3_Var8), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Base(problemTitle(p.Problems, "Retention review of a record")).Render(templ.WithChildren(ctx, templ_7745c5c3_Var8), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -436,7 +436,7 @@ func Transfers(p TransfersPage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout.Base("Transfers").Render(templ.WithChildren(ctx, templ_7745c5c3_Var11), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Base(problemTitle(p.Problems, "Transfers")).Render(templ.WithChildren(ctx, templ_7745c5c3_Var11), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -478,7 +478,7 @@ func TransferNew(p TransferNewPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ui.ErrorSummary(ui.ErrorSummaryParams{Errors: ui.ErrorLinks(p.Problems, "destination_school", "destination_dsl", "destination_email", "left_on")}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ui.ErrorSummary(ui.ErrorSummaryParams{Errors: dateErrorLinks(p.Problems, []string{"left_on"}, "destination_school", "destination_dsl", "destination_email", "left_on")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -540,7 +540,7 @@ func TransferNew(p TransferNewPage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout.Base("Record a transfer").Render(templ.WithChildren(ctx, templ_7745c5c3_Var18), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Base(problemTitle(p.Problems, "Record a transfer")).Render(templ.WithChildren(ctx, templ_7745c5c3_Var18), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -674,7 +674,7 @@ func TransferShow(p TransferPage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout.Base("Transfer").Render(templ.WithChildren(ctx, templ_7745c5c3_Var22), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Base(problemTitle(p.Problems, "Transfer")).Render(templ.WithChildren(ctx, templ_7745c5c3_Var22), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -787,7 +787,7 @@ func TransferReceipt(p ReceiptPage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout.Base("Confirm receipt of a child's file").Render(templ.WithChildren(ctx, templ_7745c5c3_Var28), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Base(problemTitle(p.Problems, "Confirm receipt of a child's file")).Render(templ.WithChildren(ctx, templ_7745c5c3_Var28), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -942,7 +942,7 @@ func ChildFileNew(p ChildFilePage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout.Base("Make the child's file").Render(templ.WithChildren(ctx, templ_7745c5c3_Var35), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Base(problemTitle(p.Problems, "Make the child's file")).Render(templ.WithChildren(ctx, templ_7745c5c3_Var35), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1070,7 +1070,7 @@ func ReceivedImport(p ReceivedImportPage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout.Base("Import a child's file").Render(templ.WithChildren(ctx, templ_7745c5c3_Var39), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Base(problemTitle(p.Problems, "Import a child's file")).Render(templ.WithChildren(ctx, templ_7745c5c3_Var39), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
