@@ -258,6 +258,12 @@ func TestRetentionPages(t *testing.T) {
 	if got := visible(dsl.Get(path).Body); !strings.Contains(got, "signed off by a DSL; waiting for an admin") {
 		t.Errorf("after the DSL's sign-off:\n%.2000s", got)
 	}
+	// A second DSL sign-off is refused, its message beside the deletion
+	// and its summary link leading there.
+	if r := dsl.PostForm(path+"/sign-off", nil); r.Status != http.StatusConflict ||
+		!strings.Contains(r.Body, `href="#sign-off"`) || !strings.Contains(r.Body, `id="sign-off"`) {
+		t.Errorf("a second DSL sign-off: %d\n%.2000s", r.Status, visible(r.Body))
+	}
 	admin := signedInWithCode(t, s.site, "admin@brookfield.test", s.adminSecret, 0)
 	if r := admin.PostForm(path+"/do-not-destroy", url.Values{"on": {"yes"}, "reason": {"x"}}); r.Status != http.StatusForbidden {
 		t.Errorf("an admin marking Do not destroy: %d, want 403", r.Status)

@@ -157,7 +157,7 @@ func (s *Server) handleSARDisclose(w http.ResponseWriter, r *http.Request) error
 		return s.renderSAR(w, r, http.StatusUnprocessableEntity, page.SARPage{Problems: p, To: to, Method: method})
 	}
 	if errors.Is(err, records.ErrNotSettled) {
-		return s.renderSAR(w, r, http.StatusConflict, page.SARPage{Problems: validate.Problems{"to": err.Error()}, To: to, Method: method})
+		return s.renderSAR(w, r, http.StatusConflict, page.SARPage{Problems: validate.Problems{"disclose": err.Error()}, To: to, Method: method})
 	}
 	if err != nil {
 		return err

@@ -47,7 +47,8 @@ func TestSubjectAccessPages(t *testing.T) {
 	expectRedirect(t, dsl.PostForm(passage, url.Values{"decision": {"withhold"}, "reason": {"Serious harm exemption"}}), path)
 
 	admin := signedInWithCode(t, s.site, "admin@brookfield.test", s.adminSecret, 0)
-	if r := admin.PostForm(path+"/disclose", url.Values{"to": {"Mrs Okafor"}, "method": {"In person"}}); r.Status != http.StatusConflict {
+	if r := admin.PostForm(path+"/disclose", url.Values{"to": {"Mrs Okafor"}, "method": {"In person"}}); r.Status != http.StatusConflict ||
+		!strings.Contains(r.Body, `href="#disclose"`) || !strings.Contains(r.Body, `id="disclose"`) {
 		t.Errorf("disclosing before the data protection lead reviewed: %d", r.Status)
 	}
 	expectRedirect(t, admin.PostForm(passage, url.Values{"decision": {"withhold"}, "reason": {"Serious harm exemption"}}), path)
