@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/school"
 )
 
 // The Safeguarding queue: a school's open concerns for its DSLs, in the
@@ -78,10 +79,16 @@ type StaleDraft struct {
 // QueuePage is one page of the queue, with counts of the concerns in each
 // status (under the same filters but status) and the unsent drafts.
 type QueuePage struct {
-	Rows   []QueueRow
-	Next   string // the cursor of the next page; "" on the last
+	Rows []QueueRow
+	Next string // the cursor of the next page; "" on the last
+	// Counts are of the open statuses only, under the filters: the closed
+	// grow without bound, and counting every one of them on each view
+	// of the queue is what makes a large school's queue slow.
 	Counts map[Status]int
 	Drafts []StaleDraft
+	// Categories are the school's active categories, in order, for the
+	// queue's filter.
+	Categories []school.Category
 	// AsOf is when the page was read: newer concerns are "new" to it.
 	AsOf time.Time
 }
@@ -164,9 +171,16 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 			last := list[limit-1]
 			p.Next = cursor{rank: last.Rank, created: last.CreatedAt, id: last.ID}.String()
 		}
-		cats, err := categoryNames(ctx, tx, by.SchoolID)
+		all, err := school.CategoriesIn(ctx, tx, by.SchoolID)
 		if err != nil {
 			return err
+		}
+		cats := categories{}
+		for _, c := range all {
+			cats[c.Key] = c.Name
+			if c.Active {
+				p.Categories = append(p.Categories, c)
+			}
 		}
 		var childIDs []int64
 		for _, r := range list {
@@ -198,9 +212,11 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 			p.Rows = append(p.Rows, q)
 		}
 
-		// The counts per status: one grouped count under the filters but status.
+		// The counts per open status: one grouped count under the filters
+		// but status (closed concerns are not counted: see QueuePage).
 		p.Counts = map[Status]int{}
-		rows, _ = tx.Query(ctx, `SELECT c.status, count(*) FROM concerns c WHERE `+counted+` GROUP BY c.status`, args)
+		rows, _ = tx.Query(ctx, `SELECT c.status, count(*) FROM concerns c WHERE `+counted+`
+			AND c.status <> 'closed' GROUP BY c.status`, args)
 		var st Status
 		var n int
 		if _, err := pgx.ForEachRow(rows, []any{&st, &n}, func() error {

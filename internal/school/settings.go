@@ -202,12 +202,10 @@ func settings(ctx context.Context, q db.Querier, schoolID int64) (Settings, erro
 	}
 	st.UrgentEscalation = time.Duration(urgent) * time.Minute
 	st.Escalation = time.Duration(other) * time.Minute
-	rows, _ := q.Query(ctx, `SELECT key, name, position, active FROM concern_categories
-		WHERE school_id = $1 ORDER BY active DESC, position, id`, schoolID)
-	if st.Categories, err = pgx.CollectRows(rows, pgx.RowToStructByName[Category]); err != nil {
-		return Settings{}, fmt.Errorf("categories: %w", err)
+	if st.Categories, err = CategoriesIn(ctx, q, schoolID); err != nil {
+		return Settings{}, err
 	}
-	rows, _ = q.Query(ctx, `SELECT id, name, starts_on, ends_on FROM school_terms
+	rows, _ := q.Query(ctx, `SELECT id, name, starts_on, ends_on FROM school_terms
 		WHERE school_id = $1 ORDER BY starts_on, id`, schoolID)
 	if st.Terms, err = pgx.CollectRows(rows, pgx.RowToStructByName[Term]); err != nil {
 		return Settings{}, fmt.Errorf("terms: %w", err)
@@ -760,4 +758,17 @@ func date(d, m, y string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// CategoriesIn returns the concern categories of school, the active first,
+// each group in the school's order, in the caller's school transaction q
+// (the queue reads them with its page rather than in a transaction of its own).
+func CategoriesIn(ctx context.Context, q db.Querier, schoolID int64) ([]Category, error) {
+	rows, _ := q.Query(ctx, `SELECT key, name, position, active FROM concern_categories
+		WHERE school_id = $1 ORDER BY active DESC, position, id`, schoolID)
+	cats, err := pgx.CollectRows(rows, pgx.RowToStructByName[Category])
+	if err != nil {
+		return nil, fmt.Errorf("categories: %w", err)
+	}
+	return cats, nil
 }

@@ -45,11 +45,7 @@ func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.schools.Settings(r.Context(), by)
-	if err != nil {
-		return err
-	}
-	v := page.QueueView{Page: p, Filter: form, Problems: problems, Categories: st.ActiveCategories(), Now: time.Now(),
+	v := page.QueueView{Page: p, Filter: form, Problems: problems, Categories: p.Categories, Now: time.Now(),
 		Later: filter.After != ""}
 	status := http.StatusOK
 	if len(problems) > 0 {

@@ -69,9 +69,17 @@ type QueueView struct {
 // statusLink is one entry of the counts per status.
 type statusLink struct {
 	Text    string
-	Count   int
+	Count   int // -1: not shown
 	Href    string
 	Current bool
+}
+
+// label is the link's text with its count, when it has one: "Acknowledged (3)".
+func (l statusLink) label() string {
+	if l.Count < 0 {
+		return l.Text
+	}
+	return l.Text + " (" + strconv.Itoa(l.Count) + ")"
 }
 
 func (v QueueView) statusLinks() []statusLink {
@@ -90,7 +98,11 @@ func (v QueueView) statusLinks() []statusLink {
 	}
 	links := []statusLink{{Text: "All open", Count: v.Page.Open(), Href: link(""), Current: current == "open"}}
 	for _, s := range concern.Statuses() {
-		links = append(links, statusLink{Text: s.Label(), Count: v.Page.Counts[s], Href: link(string(s)), Current: current == string(s)})
+		count := v.Page.Counts[s]
+		if s == concern.Closed {
+			count = -1 // not counted (concern.QueuePage)
+		}
+		links = append(links, statusLink{Text: s.Label(), Count: count, Href: link(string(s)), Current: current == string(s)})
 	}
 	return links
 }
