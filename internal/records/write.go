@@ -8,8 +8,6 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // The records an export writes, shaped as the JSON format documents them
@@ -296,77 +294,6 @@ func (e *csvEncoder) concern(c ExportConcern) error {
 func (e *csvEncoder) end() error {
 	e.cw.Flush()
 	return e.cw.Error()
-}
-
-// xlsxEncoder writes one worksheet through excelize's stream writer (rows
-// go to a temporary file past a small buffer, not to memory), with dates
-// as typed date cells shown DD/MM/YYYY and every text cell neutralised.
-type xlsxEncoder struct {
-	w    io.Writer
-	l    labels
-	f    *excelize.File
-	sw   *excelize.StreamWriter
-	date int // the date style's id
-	row  int
-}
-
-func (e *xlsxEncoder) begin(Header) error {
-	e.f = excelize.NewFile()
-	if err := e.f.SetSheetName("Sheet1", "Concerns"); err != nil {
-		return err
-	}
-	format := "dd/mm/yyyy"
-	var err error
-	if e.date, err = e.f.NewStyle(&excelize.Style{CustomNumFmt: &format}); err != nil {
-		return err
-	}
-	bold, err := e.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	if e.sw, err = e.f.NewStreamWriter("Concerns"); err != nil {
-		return err
-	}
-	if err := e.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	head := make([]any, len(columns))
-	for i, c := range columns {
-		head[i] = excelize.Cell{StyleID: bold, Value: c}
-	}
-	e.row = 1
-	return e.sw.SetRow("A1", head)
-}
-
-func (e *xlsxEncoder) concern(c ExportConcern) error {
-	for _, row := range rows(c, e.l) {
-		e.row++
-		vals := make([]any, len(row))
-		for i, cl := range row {
-			switch {
-			case cl.date != nil:
-				vals[i] = excelize.Cell{StyleID: e.date, Value: *cl.date}
-			case cl.text != "":
-				vals[i] = Neutralise(cl.text)
-			}
-		}
-		axis, err := excelize.CoordinatesToCellName(1, e.row)
-		if err != nil {
-			return err
-		}
-		if err := e.sw.SetRow(axis, vals); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (e *xlsxEncoder) end() error {
-	defer e.f.Close() // removes the stream writer's temporary file
-	if err := e.sw.Flush(); err != nil {
-		return err
-	}
-	return e.f.Write(e.w)
 }
 
 // jsonEncoder writes the versioned JSON format, one concern at a time.
