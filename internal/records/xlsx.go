@@ -218,17 +218,36 @@ func excelSerial(d time.Time) (int64, bool) {
 	return (u - epoch) / 86400, true
 }
 
-// appendCellText appends s as the text of a cell: cut to xlsxMaxChars,
+// xlsxCutNote ends a cell whose text was cut, so that nothing is dropped
+// without a word: whoever reads the spreadsheet knows to look further.
+const xlsxCutNote = " [… cut here: a spreadsheet cell holds 32,767 characters; the CSV and JSON exports hold all of it]"
+
+// xlsxCutAt is how much of a longer text a cell keeps, in UTF-16 units,
+// leaving room for xlsxCutNote (ASCII but for the ellipsis).
+const xlsxCutAt = xlsxMaxChars - len(xlsxCutNote) + len("…") - 1
+
+// appendCellText appends s as the text of a cell: cut to xlsxMaxChars
+// (ending with xlsxCutNote when it is),
 // escaped for XML, with what XML 1.0 cannot hold (control characters
 // other than tab, line feed and carriage return; U+FFFE, U+FFFF; bytes
 // that are not UTF-8) replaced by U+FFFD, and a literal "_xHHHH_" kept
 // literal by escaping its underscore, as Excel reads that as a character
 // code.
 func appendCellText(b []byte, s string) []byte {
+	limit, cut := xlsxMaxChars, false
+	if len(s) > xlsxCutAt { // it may be too long: count (bytes ≥ UTF-16 units)
+		units := 0
+		for _, r := range s {
+			units += utf16Len(r)
+		}
+		if units > xlsxMaxChars {
+			limit, cut = xlsxCutAt, true
+		}
+	}
 	units := 0
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if units += utf16Len(r); units > xlsxMaxChars {
+		if units += utf16Len(r); units > limit {
 			break
 		}
 		switch {
@@ -249,6 +268,9 @@ func appendCellText(b []byte, s string) []byte {
 			b = append(b, s[i:i+size]...)
 		}
 		i += size
+	}
+	if cut {
+		b = append(b, xlsxCutNote...)
 	}
 	return b
 }

@@ -39,7 +39,9 @@ func TestXLSXEncoderWritesHostileTextSafely(t *testing.T) {
 		{"a literal _x0041_ and _x005F_", "a literal _x0041_ and _x005F_"},
 		{"  leading and trailing spaces  ", "  leading and trailing spaces  "},
 		{"emoji 🧒", "emoji 🧒"},
-		{long, long[:len("é<&")*(xlsxMaxChars/3)] + "é"}, // cut at 32,767 characters, never mid-character
+		{long, string([]rune(long)[:xlsxCutAt]) + xlsxCutNote},                 // cut, never mid-character, and saying so
+		{strings.Repeat("a", xlsxMaxChars), strings.Repeat("a", xlsxMaxChars)}, // fits exactly
+		{strings.Repeat("a", xlsxMaxChars+1), strings.Repeat("a", xlsxCutAt) + xlsxCutNote},
 	}
 	happened := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
 	followUp := Date{time.Date(2026, 10, 12, 0, 0, 0, 0, time.UTC)}
