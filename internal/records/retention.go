@@ -267,8 +267,8 @@ func (s *Service) SignOffDeletion(ctx context.Context, by actor.Actor, childID i
 		if *mine != nil || (other != nil && *other == by.UserID) {
 			return ErrAlreadySigned
 		}
-		if _, err := tx.Exec(ctx, `UPDATE retention_deletions SET `+column+`_by = $2, `+column+`_at = now() WHERE id = $1`,
-			id, by.UserID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE retention_deletions SET `+column+`_by = $3, `+column+`_at = now()
+			WHERE school_id = $1 AND id = $2`, by.SchoolID, id, by.UserID); err != nil {
 			return err
 		}
 		child := strconv.FormatInt(childID, 10)
