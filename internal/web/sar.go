@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -18,14 +17,6 @@ import (
 // Subject access requests (records): a DSL starts one for a child; a DSL
 // and the data protection lead named on it review it passage by passage;
 // the disclosure is logged. The records service decides who may see each.
-
-func sarParam(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, db.ErrNotFound
-	}
-	return id, nil
-}
 
 // handleSARList handles GET /sar.
 func (s *Server) handleSARList(w http.ResponseWriter, r *http.Request) error {
@@ -63,7 +54,7 @@ func (s *Server) handleSARNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderSARNew(w http.ResponseWriter, r *http.Request, status int, v page.SARNewPage) error {
-	id, err := childParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
@@ -79,21 +70,21 @@ func (s *Server) renderSARNew(w http.ResponseWriter, r *http.Request, status int
 
 // handleSARCreate handles POST /children/{id}/sar.
 func (s *Server) handleSARCreate(w http.ResponseWriter, r *http.Request) error {
-	id, err := childParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
 	v := page.SARNewPage{Kind: r.PostFormValue("requester_kind"), Name: r.PostFormValue("requester_name"), DPL: r.PostFormValue("dpl"),
 		Received: page.AuditDate{Day: r.PostFormValue("received_on-day"), Month: r.PostFormValue("received_on-month"),
 			Year: r.PostFormValue("received_on-year")}}
-	received, ok := auditDay(v.Received)
-	if !ok {
-		received = time.Time{}
-	}
+	received, real := auditDay(v.Received) // not real: the zero date, which the service refuses
 	dpl, _ := strconv.ParseInt(v.DPL, 10, 64)
 	reqID, err := s.records.StartSAR(r.Context(), actorFrom(r), id, records.SARForm{RequesterKind: v.Kind,
 		RequesterName: v.Name, ReceivedOn: dateOnly(received), DPLUserID: dpl})
 	if p, isProblems := errors.AsType[validate.Problems](err); isProblems {
+		if !real {
+			p["received_on"] = "The date received must be a real date, for example 3 11 2026"
+		}
 		v.Problems = p
 		return s.renderSARNew(w, r, http.StatusUnprocessableEntity, v)
 	}
@@ -110,7 +101,7 @@ func (s *Server) handleSAR(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderSAR(w http.ResponseWriter, r *http.Request, status int, v page.SARPage) error {
-	id, err := sarParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
@@ -122,7 +113,7 @@ func (s *Server) renderSAR(w http.ResponseWriter, r *http.Request, status int, v
 
 // handleSARReview handles POST /sar/{id}/passages/{passage}.
 func (s *Server) handleSARReview(w http.ResponseWriter, r *http.Request) error {
-	id, err := sarParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
@@ -147,7 +138,7 @@ func (s *Server) handleSARReview(w http.ResponseWriter, r *http.Request) error {
 
 // handleSARDisclose handles POST /sar/{id}/disclose.
 func (s *Server) handleSARDisclose(w http.ResponseWriter, r *http.Request) error {
-	id, err := sarParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
@@ -169,7 +160,7 @@ func (s *Server) handleSARDisclose(w http.ResponseWriter, r *http.Request) error
 
 // handleSARBundle handles GET /sar/{id}/bundle: the bundle as disclosed.
 func (s *Server) handleSARBundle(w http.ResponseWriter, r *http.Request) error {
-	id, err := sarParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,11 @@ func TestSubjectAccessPages(t *testing.T) {
 	if r := dsl.PostForm(create, url.Values{"requester_kind": {"parent"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#dpl"`) {
 		t.Errorf("an incomplete request: %d", r.Status)
 	}
+	if r := dsl.PostForm(create, url.Values{"requester_kind": {"parent"}, "requester_name": {"Mrs Okafor"},
+		"received_on-day": {"30"}, "received_on-month": {"2"}, "received_on-year": {"2026"}, "dpl": {i64(s.admin.UserID)}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(visible(r.Body), "must be a real date") {
+		t.Errorf("an impossible date received: %d", r.Status)
+	}
 	r := dsl.PostForm(create, url.Values{"requester_kind": {"parent"}, "requester_name": {"Mrs Okafor"},
 		"received_on-day": {"20"}, "received_on-month": {"11"}, "received_on-year": {"2026"}, "dpl": {i64(s.admin.UserID)}})
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location(), "/sar/") {

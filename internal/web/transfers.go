@@ -23,7 +23,9 @@ import (
 // DSL confirms receipt through a one-time link; files from another Haven
 // are imported.
 
-func childParam(r *http.Request) (int64, error) {
+// routeID reads the route's {id}; one that is not a positive number is
+// db.ErrNotFound.
+func routeID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, db.ErrNotFound
@@ -38,7 +40,7 @@ func (s *Server) handleChildFilePage(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) renderChildFile(w http.ResponseWriter, r *http.Request, status int, v page.ChildFilePage) error {
-	id, err := childParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
@@ -56,7 +58,7 @@ func (s *Server) renderChildFile(w http.ResponseWriter, r *http.Request, status 
 // keeps it as the DSL's export and shows its password once.
 func (s *Server) handleChildFile(w http.ResponseWriter, r *http.Request) error {
 	by := actorFrom(r)
-	id, err := childParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
@@ -154,7 +156,7 @@ func (s *Server) handleTransferNew(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) renderTransferNew(w http.ResponseWriter, r *http.Request, status int, v page.TransferNewPage) error {
-	id, err := childParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
@@ -166,20 +168,20 @@ func (s *Server) renderTransferNew(w http.ResponseWriter, r *http.Request, statu
 
 // handleTransferCreate handles POST /children/{child}/transfers.
 func (s *Server) handleTransferCreate(w http.ResponseWriter, r *http.Request) error {
-	id, err := childParam(r)
+	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
 	v := page.TransferNewPage{School: r.PostFormValue("destination_school"), DSL: r.PostFormValue("destination_dsl"),
 		Email: r.PostFormValue("destination_email"),
 		Left:  page.AuditDate{Day: r.PostFormValue("left_on-day"), Month: r.PostFormValue("left_on-month"), Year: r.PostFormValue("left_on-year")}}
-	left, ok := auditDay(v.Left)
-	if !ok {
-		left = time.Time{}
-	}
+	left, real := auditDay(v.Left) // not real: the zero date, which the service refuses
 	t, err := s.records.StartTransfer(r.Context(), actorFrom(r), id, records.TransferForm{DestinationSchool: v.School,
 		DestinationDSL: v.DSL, DestinationEmail: v.Email, LeftOn: dateOnly(left)})
 	if p, isProblems := errors.AsType[validate.Problems](err); isProblems {
+		if !real {
+			p["left_on"] = "The date the child left must be a real date, for example 17 7 2026"
+		}
 		v.Problems = p
 		return s.renderTransferNew(w, r, http.StatusUnprocessableEntity, v)
 	}

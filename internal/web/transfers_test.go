@@ -106,6 +106,13 @@ func TestTransferAndItsOneTimeReceiptLink(t *testing.T) {
 	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, `href="#destination_email"`) || !strings.Contains(bad.Body, `href="#left_on-day"`) {
 		t.Errorf("a bad transfer: %d\n%.2000s", bad.Status, visible(bad.Body))
 	}
+	// An impossible date is called that, not "enter the date", and stays as typed.
+	bad = dsl.PostForm(create, url.Values{"destination_school": {"Riverside"}, "destination_dsl": {"Rae"},
+		"destination_email": {"rae@riverside.test"}, "left_on-day": {"31"}, "left_on-month": {"2"}, "left_on-year": {"2026"}})
+	if got := visible(bad.Body); bad.Status != http.StatusUnprocessableEntity || !strings.Contains(got, "must be a real date") ||
+		!strings.Contains(bad.Body, `value="31"`) {
+		t.Errorf("an impossible date: %d\n%.2000s", bad.Status, got)
+	}
 	r := dsl.PostForm(create, url.Values{"destination_school": {"Riverside Academy"}, "destination_dsl": {"Rae Ceiver"},
 		"destination_email": {"rae@riverside.test"}, "left_on-day": {"2"}, "left_on-month": {"11"}, "left_on-year": {"2026"}})
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location(), "/transfers/") {
