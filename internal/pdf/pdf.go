@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"os"
@@ -54,11 +55,11 @@ func (p *Printer) Available() bool {
 	return err == nil
 }
 
-// Print renders html (a whole document, with no external resources) to an
+// Print renders doc (a whole document, with no external resources) to an
 // A4 PDF, tagged for screen readers and with an outline, whose footer says
 // "footer — page N of M". Chromium runs with no network beyond loopback,
 // in a private profile removed afterwards.
-func (p *Printer) Print(ctx context.Context, html []byte, footer string) ([]byte, error) {
+func (p *Printer) Print(ctx context.Context, doc []byte, footer string) ([]byte, error) {
 	path, err := p.chromium()
 	if err != nil {
 		return nil, err
@@ -76,7 +77,7 @@ func (p *Printer) Print(ctx context.Context, html []byte, footer string) ([]byte
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write(html)
+		_, _ = w.Write(doc)
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
@@ -113,32 +114,12 @@ func (p *Printer) Print(ctx context.Context, html []byte, footer string) ([]byte
 		chromedp.PDFOutlineAndTagged(),
 		chromedp.PDFHeaderTemplate(`<span></span>`),
 		chromedp.PDFFooterTemplate(`<div style="font-size:9px;width:100%;text-align:center;font-family:sans-serif">`+
-			escape(footer)+` — page <span class="pageNumber"></span> of <span class="totalPages"></span></div>`),
+			html.EscapeString(footer)+` — page <span class="pageNumber"></span> of <span class="totalPages"></span></div>`),
 	))
 	if err != nil {
 		return nil, fmt.Errorf("chromium: print to PDF: %w", err)
 	}
 	return out, nil
-}
-
-// escape makes text safe inside the footer template's HTML.
-func escape(s string) string {
-	var b bytes.Buffer
-	for _, r := range s {
-		switch r {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '"':
-			b.WriteString("&quot;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // Encrypt protects pdf with password (AES-256): the file opens only with
