@@ -10,6 +10,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/school"
 )
 
 // caseRow is what a change needs to know of a concern: after change has
@@ -203,13 +204,11 @@ func (c categories) names(keys []string) []string {
 
 // categoryNames returns the school's categories, active or not.
 func categoryNames(ctx context.Context, q db.Querier, schoolID int64) (categories, error) {
-	rows, _ := q.Query(ctx, `SELECT key, name FROM concern_categories WHERE school_id = $1`, schoolID)
+	all, err := school.CategoriesIn(ctx, q, schoolID)
 	out := categories{}
-	var key, name string
-	_, err := pgx.ForEachRow(rows, []any{&key, &name}, func() error {
-		out[key] = name
-		return nil
-	})
+	for _, c := range all {
+		out[c.Key] = c.Name
+	}
 	return out, err
 }
 

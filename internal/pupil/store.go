@@ -16,20 +16,17 @@ const childColumns = `id, school_id, first_name, last_name, date_of_birth, year_
 
 // get returns the child with id in school, or db.ErrNotFound.
 func get(ctx context.Context, q db.Querier, schoolID, id int64) (Child, error) {
-	rows, _ := q.Query(ctx, `SELECT `+childColumns+` FROM children
-		WHERE school_id = $1 AND id = $2`, schoolID, id)
-	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Child])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Child{}, db.ErrNotFound
-	}
-	return c, err
+	return getChild(ctx, q, schoolID, id, "")
 }
 
-// getForUpdate returns the child with id in school, locked until the
-// transaction ends, or db.ErrNotFound.
+// getForUpdate is get, with the row locked until the transaction ends.
 func getForUpdate(ctx context.Context, q db.Querier, schoolID, id int64) (Child, error) {
+	return getChild(ctx, q, schoolID, id, " FOR UPDATE")
+}
+
+func getChild(ctx context.Context, q db.Querier, schoolID, id int64, lock string) (Child, error) {
 	rows, _ := q.Query(ctx, `SELECT `+childColumns+` FROM children
-		WHERE school_id = $1 AND id = $2 FOR UPDATE`, schoolID, id)
+		WHERE school_id = $1 AND id = $2`+lock, schoolID, id)
 	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Child])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Child{}, db.ErrNotFound

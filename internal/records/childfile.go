@@ -194,8 +194,9 @@ func (s *Service) StoreChildFile(ctx context.Context, by actor.Actor, childID in
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO exports (school_id, kind, format, child_id, reason, requested_by, requested_role,
 				status, rows_total, rows_done, size_bytes, sha256, started_at, ready_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'ready', 1, 1, $8, $9, now(), now(), now() + interval '7 days') RETURNING id`,
-			by.SchoolID, kind, format, childID, reason, by.UserID, by.Role, len(content), sum256(content)).Scan(&id); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'ready', 1, 1, $8, $9, now(), now(), now() + $10::interval) RETURNING id`,
+			by.SchoolID, kind, format, childID, reason, by.UserID, by.Role, len(content), sum256(content),
+			fmt.Sprintf("%d seconds", int(Lifetime.Seconds()))).Scan(&id); err != nil {
 			return err
 		}
 		for seq, off := 0, 0; off < len(content); seq, off = seq+1, off+chunkSize {

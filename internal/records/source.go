@@ -11,6 +11,7 @@ import (
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/school"
 )
 
 // The concerns of an export are read in batches by id (keyset), each batch
@@ -195,13 +196,11 @@ func addCaseWork(ctx context.Context, q db.Querier, schoolID int64, ids []int64,
 
 // categoryNames maps the school's category keys to their names.
 func categoryNames(ctx context.Context, q db.Querier, schoolID int64) (categoryMap, error) {
-	rows, _ := q.Query(ctx, `SELECT key, name FROM concern_categories WHERE school_id = $1`, schoolID)
+	all, err := school.CategoriesIn(ctx, q, schoolID)
 	out := categoryMap{}
-	var key, name string
-	_, err := pgx.ForEachRow(rows, []any{&key, &name}, func() error {
-		out[key] = name
-		return nil
-	})
+	for _, c := range all {
+		out[c.Key] = c.Name
+	}
 	return out, err
 }
 
