@@ -255,7 +255,7 @@ func (s *Service) Chronology(ctx context.Context, by actor.Actor, childID int64,
 		if ch.Child, err = childOf(ctx, tx, by.SchoolID, childID); err != nil {
 			return err
 		}
-		all, err := chronology(ctx, tx, by.SchoolID, by.UserID, childID)
+		all, err := chronology(ctx, tx, by.SchoolID, by.UserID, childID, s.now())
 		if err != nil {
 			return err
 		}
@@ -325,7 +325,7 @@ func (f ChronologyFilter) details() map[string]any {
 }
 
 // chronology builds a child's whole chronology, in date order.
-func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int64) ([]Entry, error) {
+func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int64, now time.Time) ([]Entry, error) {
 	type involvement struct {
 		ConcernID      int64
 		ConcernChildID int64
@@ -425,7 +425,7 @@ func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int
 		}
 		out = append(out, more...)
 	}
-	transfers, err := transferEntries(ctx, q, schoolID, childID, time.Now())
+	transfers, err := transferEntries(ctx, q, schoolID, childID, now)
 	if err != nil {
 		return nil, err
 	}
