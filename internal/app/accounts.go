@@ -8,10 +8,13 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/jobs"
+	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -161,16 +164,20 @@ func parseRole(s string) (actor.Role, bool, error) {
 
 func userCreateCmd(ctx context.Context, env Env, args []string) error {
 	fs := subFlags(env, "user create",
-		"haven user create --school SLUG --email EMAIL --name NAME --role ROLE [--password-stdin]",
+		"haven user create --school SLUG --email EMAIL --name NAME --role ROLE [--password-stdin] [--send-reset]",
 		"Add a person to a school with a role (staff, dsl, deputy-dsl, head or admin) and print a\n"+
 			"one-time link, valid 24 hours, where they set their password. Links start with HAVEN_BASE_URL.\n"+
 			"With --password-stdin, read the password from the first line of standard input instead.\n"+
+			"An account that already has a password is left as it is: the command says so and changes\n"+
+			"nothing (haven user set-role gives it a role here); with --send-reset it also emails them a\n"+
+			"password-reset link, sent by the running Haven server.\n"+
 			"DSLs, heads and admins set up their authenticator app when they first sign in.")
 	slug := fs.String("school", "", "the school's short name")
 	email := fs.String("email", "", "the person's email address (they sign in with it)")
 	name := fs.String("name", "", "the person's full name")
 	roleFlag := fs.String("role", "", "staff, dsl, deputy-dsl, head or admin")
 	stdin := fs.Bool("password-stdin", false, "read the password from standard input rather than printing a link")
+	sendReset := fs.Bool("send-reset", false, "if the account already has a password, email them a password-reset link")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -206,6 +213,9 @@ func userCreateCmd(ctx context.Context, env Env, args []string) error {
 		if errors.Is(err, auth.ErrAlreadyMember) {
 			return fmt.Errorf("%s already has an account in %s (haven user set-role changes its role)", auth.NormaliseEmail(*email), sc.Name)
 		}
+		if errors.Is(err, auth.ErrHasPassword) {
+			return existingAccount(ctx, env, pool, cfg, *email, *sendReset)
+		}
 		if err != nil {
 			return err
 		}
@@ -224,6 +234,30 @@ func userCreateCmd(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "Created %s.\nSend them this link to set their password (it works once, for 24 hours):\n\n  %s\n\n", who, link)
 		return nil
 	})
+}
+
+// existingAccount answers user create for an account that already has a
+// password: nothing was changed, and no set-password link is printed (it
+// would let whoever holds it take over an account someone uses). With
+// sendReset, the person is emailed a password-reset link, as if they had
+// asked on the sign-in page.
+func existingAccount(ctx context.Context, env Env, pool *pgxpool.Pool, cfg Config, email string, sendReset bool) error {
+	email = auth.NormaliseEmail(email)
+	if !sendReset {
+		return fmt.Errorf("%s already has a Haven account with a password: nothing was changed "+
+			"(haven user set-role gives that account a role in this school; add --send-reset to email them a password reset)", email)
+	}
+	jc, err := jobs.New(pool, env.Log, func(w *river.Workers) { notify.AddWorkers(w, nil) })
+	if err != nil {
+		return err
+	}
+	err = auth.NewService(pool, jc, auth.Config{BaseURL: cfg.BaseURL}).RequestPasswordReset(ctx, cliSource("user create"), email)
+	if err != nil {
+		return fmt.Errorf("send a password reset to %s: %w", email, err)
+	}
+	fmt.Fprintf(env.Stdout, "%s already has a Haven account with a password: nothing else was changed.\n"+
+		"A password-reset email (a link valid 1 hour) is queued for them; the Haven server sends it.\n", email)
+	return nil
 }
 
 func userReset2FACmd(ctx context.Context, env Env, args []string) error {

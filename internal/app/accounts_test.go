@@ -115,6 +115,51 @@ func TestBootstrapCommands(t *testing.T) {
 			t.Errorf("break-glass role changes audited = %d, want 1", n)
 		}
 	})
+	t.Run("user create for an account that has a password changes nothing, or sends a reset", func(t *testing.T) {
+		if out, err := run("", "school", "create", "--slug", "st-bedes", "--name", "St Bede's"); err != nil {
+			t.Fatalf("school create: %v\n%s", err, out)
+		}
+		id, _ := svc.UserIDByEmail(ctx, "ada@st-aidans.test") // set her password in the first subtest
+		tokens := func() int {
+			return dbtest.Count(t, d.Owner, `password_tokens WHERE user_id = $1`, id)
+		}
+		before := tokens()
+		out, err := run("", "user", "create", "--school", "st-bedes", "--email", "ada@st-aidans.test", "--name", "Ada", "--role", "staff")
+		if err == nil || !strings.Contains(err.Error(), "already has a Haven account with a password: nothing was changed") {
+			t.Fatalf("user create of an account with a password: err = %v, want it to say so\n%s", err, out)
+		}
+		if strings.Contains(out, "set-password") || strings.Contains(err.Error(), "set-password/") {
+			t.Errorf("a set-password link was printed for an account with a password:\n%s", out)
+		}
+		if n := dbtest.Count(t, d.Owner, `memberships m JOIN schools s ON s.id = m.school_id WHERE s.slug = 'st-bedes' AND m.user_id = $1`, id); n != 0 {
+			t.Errorf("memberships in the second school = %d, want 0 (nothing changed)", n)
+		}
+		if got := tokens(); got != before {
+			t.Errorf("password tokens = %d, want %d (no link made)", got, before)
+		}
+
+		out, err = run("", "user", "create", "--school", "st-bedes", "--email", "ada@st-aidans.test", "--name", "Ada", "--role", "staff", "--send-reset")
+		if err != nil || !strings.Contains(out, "password-reset email") {
+			t.Fatalf("--send-reset: %v\n%s", err, out)
+		}
+		if n := dbtest.Count(t, d.Owner, `password_tokens WHERE user_id = $1 AND purpose = 'reset'`, id); n != 1 {
+			t.Errorf("reset tokens = %d, want 1", n)
+		}
+		if n := dbtest.Count(t, d.Owner, `river_job WHERE kind = 'email' AND args->>'subject' = 'Reset your Haven password'`); n != 1 {
+			t.Errorf("queued reset emails = %d, want 1", n)
+		}
+		if n := dbtest.Count(t, d.Owner, `memberships m JOIN schools s ON s.id = m.school_id WHERE s.slug = 'st-bedes' AND m.user_id = $1`, id); n != 0 {
+			t.Errorf("memberships in the second school after --send-reset = %d, want 0", n)
+		}
+
+		// An account made but never given a password still gets a link (the first one may have expired).
+		if out, err := run("", "user", "create", "--school", "st-aidans", "--email", "new@st-aidans.test", "--name", "New Person", "--role", "staff"); err != nil {
+			t.Fatalf("user create: %v\n%s", err, out)
+		}
+		if out, err := run("", "user", "create", "--school", "st-bedes", "--email", "new@st-aidans.test", "--name", "New Person", "--role", "staff"); err != nil || !strings.Contains(out, "/set-password/") {
+			t.Errorf("an account with no password yet, in a second school: %v\n%s", err, out)
+		}
+	})
 	if _, err := run("", "user", "frobnicate"); err == nil || !errors.Is(err, err) {
 		t.Error("an unknown subcommand did not fail")
 	}
