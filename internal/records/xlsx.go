@@ -14,7 +14,10 @@ import (
 // compressed into the file as they arrive, so memory stays flat however
 // large the export. (excelize, which wrote it before, builds the whole ZIP
 // in memory.) The header row is bold and frozen; dates are typed date
-// cells shown DD/MM/YYYY; text is inline strings, every one neutralised.
+// cells shown DD/MM/YYYY; text is inline strings, which a spreadsheet never
+// evaluates. Text that would read as a formula if typed again (see
+// Neutralise) is written as typed, in a text cell with Excel's quote
+// prefix: shown without an apostrophe, and kept as text when edited.
 type xlsxEncoder struct {
 	w     io.Writer
 	l     labels
@@ -28,6 +31,7 @@ type xlsxEncoder struct {
 const (
 	xlsxDate = 1 // dd/mm/yyyy, the custom number format 164
 	xlsxBold = 2 // the header
+	xlsxText = 3 // the text format "@" with quotePrefix: what Excel stores for a value typed as 'text
 )
 
 // xlsxMaxChars is the most a cell holds, in UTF-16 units: Excel refuses
@@ -72,10 +76,11 @@ var xlsxParts = []struct{ name, body string }{
 		`<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>` +
 		`<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
 		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>` +
-		`<cellXfs count="3">` +
+		`<cellXfs count="4">` +
 		`<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>` +
 		`<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>` +
 		`<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>` +
+		`<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" quotePrefix="1"/>` +
 		`</cellXfs>` +
 		`<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>` +
 		`</styleSheet>`},
@@ -141,8 +146,9 @@ func (e *xlsxEncoder) end() error {
 	return e.zw.Close()
 }
 
-// writeRow writes the next row: text cells neutralised, in style, and
-// empty cells left out.
+// writeRow writes the next row: text cells in style (text that could be
+// read as a formula in a quote-prefixed text cell instead), and empty
+// cells left out.
 func (e *xlsxEncoder) writeRow(cells []cell, style int) error {
 	e.row++
 	b := append(e.buf[:0], `<row r="`...)
@@ -164,9 +170,13 @@ func (e *xlsxEncoder) writeRow(cells []cell, style int) error {
 		if text == "" {
 			continue
 		}
-		b = e.appendCellStart(b, i, style, "inlineStr")
+		cellStyle := style
+		if Neutralise(text) != text {
+			cellStyle = xlsxText
+		}
+		b = e.appendCellStart(b, i, cellStyle, "inlineStr")
 		b = append(b, `><is><t xml:space="preserve">`...)
-		b = appendCellText(b, Neutralise(text))
+		b = appendCellText(b, text)
 		b = append(b, `</t></is></c>`...)
 	}
 	b = append(b, `</row>`...)

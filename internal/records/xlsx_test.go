@@ -3,6 +3,7 @@ package records
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"io"
 	"slices"
 	"strconv"
@@ -14,19 +15,21 @@ import (
 )
 
 // TestXLSXEncoderWritesHostileTextSafely writes a workbook whose accounts
-// are hostile values and reads it back with excelize: each is neutralised,
-// escaped and, where XML cannot hold a character, given U+FFFD instead —
-// never a corrupt file or a formula.
+// are hostile values and reads it back with excelize: each is shown as
+// typed (no visible apostrophe), a text that could be read as a formula
+// sits in a quote-prefixed text cell, everything is escaped and, where XML
+// cannot hold a character, given U+FFFD instead — never a corrupt file or
+// a formula.
 func TestXLSXEncoderWritesHostileTextSafely(t *testing.T) {
 	long := strings.Repeat("é<&", 100<<10/3) // 100 KB, each repeat 3 UTF-16 units
 	cases := []struct{ in, want string }{
-		{"=1+1", "'=1+1"},
-		{`=HYPERLINK("http://evil.test","click")`, `'=HYPERLINK("http://evil.test","click")`},
-		{"+44 1632 960000", "'+44 1632 960000"},
-		{"-2", "'-2"},
-		{"@SUM(A1)", "'@SUM(A1)"},
-		{"\t=1", "'\t=1"},
-		{"\r=1", "'\r=1"},
+		{"=1+1", "=1+1"},
+		{`=HYPERLINK("http://evil.test","click")`, `=HYPERLINK("http://evil.test","click")`},
+		{"+44 1632 960000", "+44 1632 960000"},
+		{"-2", "-2"},
+		{"@SUM(A1)", "@SUM(A1)"},
+		{"\t=1", "\t=1"},
+		{"\r=1", "\r=1"},
 		{"<script>alert(1)</script>", "<script>alert(1)</script>"},
 		{"]]><x/>", "]]><x/>"},
 		{"Tom & Jerry's \"den\"", "Tom & Jerry's \"den\""},
@@ -114,8 +117,28 @@ func TestXLSXEncoderWritesHostileTextSafely(t *testing.T) {
 				}
 			}
 		}
-		if got, _ := x.GetCellValue("Concerns", "M3"); got != "'-checked" {
-			t.Errorf("the action's note %q, want '-checked", got)
+		if got, _ := x.GetCellValue("Concerns", "M3"); got != "-checked" {
+			t.Errorf("the action's note %q, want -checked", got)
+		}
+	})
+
+	t.Run("text that could be a formula is a quote-prefixed text cell; other text is not", func(t *testing.T) {
+		xfs := cellXfs(t, file)
+		for i, c := range cases {
+			row := i + 2
+			if i > 0 {
+				row++
+			}
+			axis := "M" + strconv.Itoa(row)
+			id, err := x.GetCellStyle("Concerns", axis)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xf := xfs[id]
+			formulaLike := Neutralise(c.in) != c.in
+			if got := xf.QuotePrefix == "1" && xf.NumFmtID == "49"; got != formulaLike {
+				t.Errorf("%s (%.20q): quotePrefix=%q numFmtId=%q; want a quote-prefixed text cell: %v", axis, c.in, xf.QuotePrefix, xf.NumFmtID, formulaLike)
+			}
 		}
 	})
 
@@ -213,6 +236,34 @@ func checkZip(t *testing.T, file []byte) {
 	if !slices.Equal(names, want) {
 		t.Errorf("entries %q, want %q", names, want)
 	}
+}
+
+// xf is a cell format of xl/styles.xml, read from the file itself:
+// excelize's Style does not say whether a cell is quote-prefixed.
+type xf struct {
+	NumFmtID    string `xml:"numFmtId,attr"`
+	QuotePrefix string `xml:"quotePrefix,attr"`
+}
+
+// cellXfs returns the cell formats of the workbook, by index.
+func cellXfs(t *testing.T, file []byte) []xf {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := zr.Open("xl/styles.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var styles struct {
+		CellXfs []xf `xml:"cellXfs>xf"`
+	}
+	if err := xml.NewDecoder(f).Decode(&styles); err != nil {
+		t.Fatal(err)
+	}
+	return styles.CellXfs
 }
 
 func style(t *testing.T, x *excelize.File, axis string) *excelize.Style {
