@@ -175,8 +175,8 @@ func childFile(ctx context.Context, q db.Querier, schoolID, childID int64, now t
 // PDF or package, content — as an export of by's, ready to download at
 // once by by only, for 7 days, with the reason it was made (a problem for
 // "reason" without one). DSLs only (ErrForbidden). Audited as
-// export.request and export.ready (kind child_file or transfer_package,
-// never with the reason).
+// export.request (kind child_file or transfer_package, with the reason)
+// and export.ready.
 func (s *Service) StoreChildFile(ctx context.Context, by actor.Actor, childID int64, kind Kind, reason string, content []byte) (Export, error) {
 	if by.Role != actor.DSL || by.UserID == 0 {
 		return Export{}, ErrForbidden
@@ -212,7 +212,7 @@ func (s *Service) StoreChildFile(ctx context.Context, by actor.Actor, childID in
 		}
 		child := strconv.FormatInt(childID, 10)
 		if err := audit.Record(ctx, tx, by, audit.Event{Action: "export.request", SubjectType: "export", SubjectID: e.PublicID,
-			Details: map[string]any{"kind": string(kind), "child": child, "approval": "direct"}}); err != nil {
+			Details: map[string]any{"kind": string(kind), "child": child, "approval": "direct", "reason": reason}}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "export.ready", SubjectType: "export", SubjectID: e.PublicID,

@@ -103,7 +103,7 @@ func (s *Service) RequestExport(ctx context.Context, by actor.Actor, r Request) 
 			return err
 		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "export.request", SubjectType: "export", SubjectID: e.PublicID,
-			Details: map[string]any{"format": string(r.Format), "filters": r.Filter.Map(), "approval": approval}})
+			Details: map[string]any{"format": string(r.Format), "filters": r.Filter.Map(), "approval": approval, "reason": r.Reason}})
 	})
 	if p, ok := errors.AsType[validate.Problems](err); ok {
 		return Export{}, p
@@ -187,7 +187,11 @@ func (s *Service) DecideExport(ctx context.Context, by actor.Actor, publicID str
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, by, audit.Event{Action: action, SubjectType: "export", SubjectID: e.PublicID})
+		details := map[string]any{"reason": e.Reason}
+		if note != "" {
+			details["note"] = note
+		}
+		return audit.Record(ctx, tx, by, audit.Event{Action: action, SubjectType: "export", SubjectID: e.PublicID, Details: details})
 	})
 	if err != nil && !errors.Is(err, db.ErrNotFound) && !errors.Is(err, ErrOwnRequest) {
 		return fmt.Errorf("decide export %s: %w", publicID, err)
@@ -275,7 +279,7 @@ func (s *Service) Open(ctx context.Context, by actor.Actor, publicID string) (Ex
 		}
 		e.Downloads++
 		return audit.Record(ctx, tx, by, audit.Event{Action: "export.download", SubjectType: "export", SubjectID: e.PublicID,
-			Details: map[string]any{"kind": string(e.Kind), "format": string(e.Format), "bytes": e.SizeBytes}})
+			Details: map[string]any{"kind": string(e.Kind), "format": string(e.Format), "bytes": e.SizeBytes, "reason": e.Reason}})
 	})
 	if err != nil && !errors.Is(err, db.ErrNotFound) && !errors.Is(err, ErrExpired) && !errors.Is(err, ErrNotReady) {
 		return Export{}, fmt.Errorf("open export %s: %w", publicID, err)

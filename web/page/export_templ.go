@@ -534,7 +534,7 @@ func Exports(p ExportsPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = ui.Textarea(ui.TextareaParams{Name: "reason", Label: "Why do you need this export?", LabelSize: ui.SizeS,
-				Hint:  "For example, an Ofsted inspection, a subject access request or a review. This is recorded.",
+				Hint:  "For example, an Ofsted inspection, a subject access request or a review. It is kept in the audit trail, which is never deleted: say what the export is for without naming a child.",
 				Error: p.Problems["reason"], Value: p.Form.Reason, Rows: 3, MaxLength: 2000}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
