@@ -325,7 +325,7 @@ func changesOf(c Child, row RollRow) []string {
 	}
 	flag := func(name string, have bool, want *bool) {
 		if want != nil && *want != have {
-			out = append(out, name)
+			out = append(out, name+": "+yesNo(*want))
 		}
 	}
 	flag("looked after", c.LookedAfter, row.LookedAfter)
@@ -337,6 +337,13 @@ func changesOf(c Child, row RollRow) []string {
 		out = append(out, "social worker")
 	}
 	return out
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func sameDate(a, b *time.Time) bool {

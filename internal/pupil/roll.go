@@ -42,6 +42,23 @@ type RollRow struct {
 // Name is the child's name as the row gives it.
 func (r RollRow) Name() string { return r.FirstName + " " + r.LastName }
 
+// FlagsSet names the flags the row sets to yes ("looked after", "child
+// protection plan", "child in need", "SEND", "EHCP"), in that order, so a
+// preview shows what importing it will record about the child.
+func (r RollRow) FlagsSet() []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		set  *bool
+	}{{"looked after", r.LookedAfter}, {"child protection plan", r.CPPlan}, {"child in need", r.ChildInNeed},
+		{"SEND", r.SEND}, {"EHCP", r.EHCP}} {
+		if f.set != nil && *f.set {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
 // RowProblem is what is wrong with one line of a roll CSV (Line 0: the
 // file as a whole), and in which column.
 type RowProblem struct {

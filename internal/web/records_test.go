@@ -214,11 +214,16 @@ func TestRollImportPages(t *testing.T) {
 		t.Errorf("%d children after posting a refused file, want %d", n, before)
 	}
 
-	good := "Forename,Surname,DOB,Year,UPN\nBen,Carter,01/05/2012,9,B123456789012\nAmara,Okafor,14/03/2012,10,A123456789012\n"
+	good := "Forename,Surname,DOB,Year,UPN,CLA,CP,SEN\nBen,Carter,01/05/2012,9,B123456789012,Y,Y,N\nAmara,Okafor,14/03/2012,10,A123456789012,N,Y,Y\n"
 	r = postFile(t, admin, s.URL, "/pupils/import", "roll", "roll.csv", []byte(good))
 	got = visible(admin.Follow(r).Body)
 	if !strings.Contains(got, "Children to add 1") || !strings.Contains(got, "Children to update 1") {
 		t.Fatalf("the preview:\n%.3000s", got)
+	}
+	// The preview says which flags the import will set, on a new child and a changed one.
+	if !strings.Contains(got, "Line 2: Ben Carter (Year 9, born 1 May 2012, UPN B123456789012, looked after, child protection plan)") ||
+		!strings.Contains(got, "child protection plan: yes") || !strings.Contains(got, "SEND: yes") {
+		t.Errorf("the preview does not show the flags it will set:\n%.3000s", got)
 	}
 	done := admin.PostForm(r.Location(), nil)
 	expectRedirect(t, done, r.Location())
