@@ -3,17 +3,19 @@ package school
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
 )
 
 // Calendar is when a school is open: its school days of the week and, when
-// it has any, its terms. Working days — for chasing a referral "after one
-// working day" — are the days it is open.
+// it has any, its terms, never on a bank holiday. Working days — for
+// chasing a referral "after one working day" — are the days it is open.
 type Calendar struct {
 	Days  []int  // ISO weekdays, 1 = Monday
 	Terms []Term // by start date; none: every school day counts
@@ -23,7 +25,8 @@ type Calendar struct {
 func (s Settings) Calendar() Calendar { return Calendar{Days: s.SchoolDays, Terms: s.Terms} }
 
 // WorkingDay reports whether the school is open on the date of d (in
-// London): one of its school days, within a term when it has terms.
+// London): one of its school days and not a bank holiday (BankHoliday),
+// within a term when it has terms.
 func (c Calendar) WorkingDay(d time.Time) bool {
 	d = d.In(London)
 	wd := int(d.Weekday())
@@ -31,6 +34,9 @@ func (c Calendar) WorkingDay(d time.Time) bool {
 		wd = 7
 	}
 	if !slices.Contains(c.Days, wd) {
+		return false
+	}
+	if _, holiday := BankHoliday(d); holiday {
 		return false
 	}
 	if len(c.Terms) == 0 {
@@ -68,6 +74,48 @@ func (c Calendar) AddWorkingDays(d time.Time, n int) time.Time {
 		}
 	}
 	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// TermCover is how far a school's term dates reach, for the prompts that
+// ask an admin to set them: the transfer clock and the LADO's
+// next-working-day prompt count school days by them.
+type TermCover struct {
+	Missing bool      // no term dates at all: every school day counts as in term
+	EndedOn time.Time // when every term ended before today, the last day of the last; else zero
+}
+
+// Current reports whether the term dates reach today.
+func (c TermCover) Current() bool { return !c.Missing && c.EndedOn.IsZero() }
+
+// TermCover says whether the calendar's terms reach the date of now (in London).
+func (c Calendar) TermCover(now time.Time) TermCover {
+	if len(c.Terms) == 0 {
+		return TermCover{Missing: true}
+	}
+	last := c.Terms[0].EndsOn
+	for _, t := range c.Terms[1:] {
+		if t.EndsOn.After(last) {
+			last = t.EndsOn
+		}
+	}
+	if last.Format(time.DateOnly) < now.In(London).Format(time.DateOnly) {
+		return TermCover{EndedOn: last}
+	}
+	return TermCover{}
+}
+
+// Calendar returns the calendar of by's school, for any member.
+func (s *Service) Calendar(ctx context.Context, by actor.Actor) (Calendar, error) {
+	var c Calendar
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		var err error
+		c, err = CalendarOf(ctx, tx, by.SchoolID)
+		return err
+	})
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return Calendar{}, fmt.Errorf("school calendar: %w", err)
+	}
+	return c, err
 }
 
 // CalendarOf reads a school's calendar in q's transaction, or db.ErrNotFound.

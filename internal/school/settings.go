@@ -122,31 +122,15 @@ func mustLoad(name string) *time.Location {
 	return l
 }
 
-// Open reports whether the school is open at t: on one of its school days,
-// within its hours, and — when it has term dates — within a term.
+// Open reports whether the school is open at t: on a working day of its
+// calendar (a school day, not a bank holiday, in a term when it has term
+// dates) and within its hours.
 func (s Settings) Open(t time.Time) bool {
 	t = t.In(London)
-	wd := int(t.Weekday())
-	if wd == 0 {
-		wd = 7
-	}
-	if !slices.Contains(s.SchoolDays, wd) {
+	if hm := t.Format("15:04"); hm < s.DayStarts || hm >= s.DayEnds {
 		return false
 	}
-	hm := t.Format("15:04")
-	if hm < s.DayStarts || hm >= s.DayEnds {
-		return false
-	}
-	if len(s.Terms) == 0 {
-		return true
-	}
-	day := t.Format(time.DateOnly)
-	for _, term := range s.Terms {
-		if day >= term.StartsOn.Format(time.DateOnly) && day <= term.EndsOn.Format(time.DateOnly) {
-			return true
-		}
-	}
-	return false
+	return s.Calendar().WorkingDay(t)
 }
 
 // insertDefaults gives a new school its settings row and default categories.
@@ -673,51 +657,121 @@ type TermForm struct {
 // Audited as school.settings_change (term_dates). Admins only; form
 // problems are validate.Problems on "term-name", "starts" and "ends".
 func (s *Service) AddTerm(ctx context.Context, by actor.Actor, f TermForm) error {
+	return s.addTerms(ctx, by, []TermForm{f}, func(_ int, field string) string {
+		if field == "name" {
+			return "term-name"
+		}
+		return field
+	})
+}
+
+// YearTerms is how many terms the "Add a school year" form offers: the six
+// half terms of an English school year.
+const YearTerms = 6
+
+// AddYearTerms adds the terms of a school year in one go, from the rows of
+// the "Add a school year" form: a row left wholly blank is skipped, and at
+// least one is needed. The terms may overlap neither each other nor the
+// terms already set; all are added or none. Audited once as
+// school.settings_change (term_dates). Admins only; form problems are
+// validate.Problems on "term-N-name", "term-N-starts" and "term-N-ends"
+// (N from 1), or on "term-1-name" when every row is blank.
+func (s *Service) AddYearTerms(ctx context.Context, by actor.Actor, rows []TermForm) error {
+	var filled []TermForm
+	var keys []int
+	for i, f := range rows {
+		if strings.TrimSpace(f.Name+f.StartDay+f.StartMonth+f.StartYear+f.EndDay+f.EndMonth+f.EndYear) != "" {
+			filled, keys = append(filled, f), append(keys, i+1)
+		}
+	}
+	if len(filled) == 0 {
+		if by.Role != actor.Admin {
+			return ErrForbidden
+		}
+		return validate.Problems{"term-1-name": "Enter at least one term: its name, first day and last day"}
+	}
+	return s.addTerms(ctx, by, filled, func(i int, field string) string {
+		return "term-" + strconv.Itoa(keys[i]) + "-" + field
+	})
+}
+
+// addTerms validates and adds terms, naming the problems of the i'th
+// term's field ("name", "starts" or "ends") by keyOf.
+func (s *Service) addTerms(ctx context.Context, by actor.Actor, forms []TermForm, keyOf func(i int, field string) string) error {
 	if by.Role != actor.Admin {
 		return ErrForbidden
 	}
 	p := validate.Problems{}
-	name := strings.TrimSpace(f.Name)
-	if msg := validate.Name(name, "the term's name, like Autumn term 2026", true, 100); msg != "" {
-		p.Add("term-name", msg)
+	terms := make([]Term, len(forms))
+	fields := make([][3]string, len(forms)) // each term's name, starts and ends keys
+	for i, f := range forms {
+		fields[i] = [3]string{keyOf(i, "name"), keyOf(i, "starts"), keyOf(i, "ends")}
+		t := &terms[i]
+		t.Name = strings.TrimSpace(f.Name)
+		if msg := validate.Name(t.Name, "the term's name, like Autumn term 2026", true, 100); msg != "" {
+			p.Add(fields[i][0], msg)
+		}
+		var ok, ok2 bool
+		t.StartsOn, ok = date(f.StartDay, f.StartMonth, f.StartYear)
+		if !ok {
+			p.Add(fields[i][1], "Enter the first day of the term as a real date, like 3 9 2026")
+		}
+		t.EndsOn, ok2 = date(f.EndDay, f.EndMonth, f.EndYear)
+		switch {
+		case !ok2:
+			p.Add(fields[i][2], "Enter the last day of the term as a real date, like 18 12 2026")
+		case ok && t.EndsOn.Before(t.StartsOn):
+			p.Add(fields[i][2], "The last day must be on or after the first day")
+		case ok && t.EndsOn.Sub(t.StartsOn) > 200*24*time.Hour:
+			p.Add(fields[i][2], "A term can be at most 200 days long")
+		}
 	}
-	starts, ok := date(f.StartDay, f.StartMonth, f.StartYear)
-	if !ok {
-		p.Add("starts", "Enter the first day of the term as a real date, like 3 9 2026")
-	}
-	ends, ok2 := date(f.EndDay, f.EndMonth, f.EndYear)
-	if !ok2 {
-		p.Add("ends", "Enter the last day of the term as a real date, like 18 12 2026")
-	} else if ok && ends.Before(starts) {
-		p.Add("ends", "The last day must be on or after the first day")
-	} else if ok && ends.Sub(starts) > 200*24*time.Hour {
-		p.Add("ends", "A term can be at most 200 days long")
+	if len(p) == 0 {
+		for i := range terms {
+			for j := range i {
+				if !terms[i].StartsOn.After(terms[j].EndsOn) && !terms[i].EndsOn.Before(terms[j].StartsOn) {
+					p.Add(fields[i][1], "This term overlaps "+terms[j].Name+": change its dates")
+				}
+			}
+		}
 	}
 	if len(p) > 0 {
 		return p
 	}
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		var overlap bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM school_terms WHERE school_id = $1
-			AND starts_on <= $3 AND ends_on >= $2)`, by.SchoolID, starts, ends).Scan(&overlap); err != nil {
-			return err
+		var ids []int64
+		for i, t := range terms {
+			var overlap bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM school_terms WHERE school_id = $1
+				AND starts_on <= $3 AND ends_on >= $2)`, by.SchoolID, t.StartsOn, t.EndsOn).Scan(&overlap); err != nil {
+				return err
+			}
+			if overlap {
+				p.Add(fields[i][1], "This term overlaps a term already set: change its dates")
+				continue
+			}
+			var id int64
+			if err := tx.QueryRow(ctx, `INSERT INTO school_terms (school_id, name, starts_on, ends_on) VALUES ($1, $2, $3, $4)
+				RETURNING id`, by.SchoolID, t.Name, t.StartsOn, t.EndsOn).Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
 		}
-		if overlap {
-			return validate.Problems{"starts": "This term overlaps another term: change its dates"}
+		if len(p) > 0 {
+			return p // rolls back the terms added before it
 		}
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO school_terms (school_id, name, starts_on, ends_on) VALUES ($1, $2, $3, $4)
-			RETURNING id`, by.SchoolID, name, starts, ends).Scan(&id); err != nil {
-			return err
+		details := map[string]any{"fields": []string{"term_dates"}, "term_added": ids[0]}
+		if len(ids) > 1 {
+			details = map[string]any{"fields": []string{"term_dates"}, "terms_added": ids}
 		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "school.settings_change", SubjectType: "school",
-			SubjectID: strconv.FormatInt(by.SchoolID, 10), Details: map[string]any{"fields": []string{"term_dates"}, "term_added": id}})
+			SubjectID: strconv.FormatInt(by.SchoolID, 10), Details: details})
 	})
 	if _, ok := errors.AsType[validate.Problems](err); ok {
 		return err
 	}
 	if err != nil {
-		return fmt.Errorf("add term: %w", err)
+		return fmt.Errorf("add terms: %w", err)
 	}
 	return nil
 }

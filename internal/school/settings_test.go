@@ -159,6 +159,9 @@ func TestTerms(t *testing.T) {
 			{"2026-12-21T10:00:00Z", false}, // a Monday after term
 			{"2026-09-03T07:45:00Z", true},  // 08:45 BST on the first day
 		}
+		if _, err := svc.Settings(ctx, admin); err != nil {
+			t.Fatal(err)
+		}
 		for _, tt := range tests {
 			at, _ := time.Parse(time.RFC3339, tt.at)
 			if got := st.Open(at); got != tt.open {
@@ -166,11 +169,107 @@ func TestTerms(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the school is closed on a bank holiday, even in term", func(t *testing.T) {
+		s2 := st
+		s2.Terms = []Term{{Name: "Summer 2", StartsOn: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), EndsOn: time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC)}}
+		if s2.Open(time.Date(2026, 8, 31, 10, 0, 0, 0, London)) {
+			t.Error("open on the summer bank holiday")
+		}
+		if !s2.Open(time.Date(2026, 9, 1, 10, 0, 0, 0, London)) {
+			t.Error("closed on the Tuesday after it")
+		}
+	})
 	if err := svc.DeleteTerm(ctx, admin, st.Terms[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.DeleteTerm(ctx, admin, st.Terms[0].ID); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("deleting twice: err = %v, want db.ErrNotFound", err)
+	}
+}
+
+func TestYearTerms(t *testing.T) {
+	t.Parallel()
+	svc, _, admin := newSchool(t)
+	ctx := context.Background()
+	term := func(name, d1, m1, y1, d2, m2, y2 string) TermForm {
+		return TermForm{Name: name, StartDay: d1, StartMonth: m1, StartYear: y1, EndDay: d2, EndMonth: m2, EndYear: y2}
+	}
+	terms := func() []Term {
+		t.Helper()
+		st, err := svc.Settings(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Terms
+	}
+
+	t.Run("every row blank is one problem, on the first row", func(t *testing.T) {
+		p, ok := errors.AsType[validate.Problems](svc.AddYearTerms(ctx, admin, make([]TermForm, YearTerms)))
+		if !ok || p["term-1-name"] == "" {
+			t.Errorf("problems = %v, want one on term-1-name", p)
+		}
+	})
+	t.Run("a bad row keeps every term out and names its own fields", func(t *testing.T) {
+		rows := make([]TermForm, YearTerms)
+		rows[0] = term("Autumn 1", "3", "9", "2026", "23", "10", "2026")
+		rows[2] = term("Spring 1", "5", "1", "2027", "31", "2", "2027") // 31 February
+		rows[3] = term("Spring 2", "10", "2", "2027", "26", "3", "2027") // overlaps Spring 1's start
+		p, ok := errors.AsType[validate.Problems](svc.AddYearTerms(ctx, admin, rows))
+		if !ok || p["term-3-ends"] == "" || len(p) != 1 {
+			t.Errorf("problems = %v, want only term-3-ends", p)
+		}
+		if got := terms(); len(got) != 0 {
+			t.Errorf("terms after a refused year: %+v", got)
+		}
+		rows[2] = term("Spring 1", "5", "1", "2027", "12", "2", "2027")
+		p, ok = errors.AsType[validate.Problems](svc.AddYearTerms(ctx, admin, rows))
+		if !ok || p["term-4-starts"] == "" {
+			t.Errorf("overlapping rows: problems = %v, want term-4-starts", p)
+		}
+	})
+	t.Run("a whole year is added at once, audited once", func(t *testing.T) {
+		rows := []TermForm{
+			term("Autumn 1", "3", "9", "2026", "23", "10", "2026"),
+			term("Autumn 2", "2", "11", "2026", "18", "12", "2026"),
+			term("Spring 1", "5", "1", "2027", "12", "2", "2027"),
+			{}, // left blank: skipped
+			term("Summer 1", "12", "4", "2027", "28", "5", "2027"),
+			term("Summer 2", "7", "6", "2027", "21", "7", "2027"),
+		}
+		if err := svc.AddYearTerms(ctx, admin, rows); err != nil {
+			t.Fatal(err)
+		}
+		if got := terms(); len(got) != 5 || got[0].Name != "Autumn 1" || got[4].Name != "Summer 2" {
+			t.Errorf("terms = %+v", got)
+		}
+		again := []TermForm{term("Autumn again", "1", "9", "2026", "4", "9", "2026")}
+		if p, ok := errors.AsType[validate.Problems](svc.AddYearTerms(ctx, admin, again)); !ok || p["term-1-starts"] == "" {
+			t.Errorf("a term overlapping one already set: problems = %v", p)
+		}
+	})
+	t.Run("only admins set term dates", func(t *testing.T) {
+		dsl := admin
+		dsl.Role = actor.DSL
+		rows := []TermForm{term("Autumn 1", "3", "9", "2030", "23", "10", "2030")}
+		if err := svc.AddYearTerms(ctx, dsl, rows); !errors.Is(err, ErrForbidden) {
+			t.Errorf("err = %v, want ErrForbidden", err)
+		}
+	})
+}
+
+func TestTermCover(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, London)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	if c := (Calendar{}).TermCover(now); !c.Missing || c.Current() {
+		t.Errorf("no terms: %+v", c)
+	}
+	ended := Calendar{Terms: []Term{{StartsOn: day(2026, 4, 13), EndsOn: day(2026, 7, 22)}, {StartsOn: day(2026, 1, 5), EndsOn: day(2026, 2, 13)}}}
+	if c := ended.TermCover(now); c.Missing || !c.EndedOn.Equal(day(2026, 7, 22)) || c.Current() {
+		t.Errorf("terms ending in July: %+v", c)
+	}
+	today := Calendar{Terms: []Term{{StartsOn: day(2026, 11, 2), EndsOn: day(2026, 12, 7)}}}
+	if c := today.TermCover(now); !c.Current() {
+		t.Errorf("a term ending today: %+v", c)
 	}
 }
 
