@@ -206,15 +206,18 @@ func userCreateCmd(ctx context.Context, env Env, args []string) error {
 				return errors.New("the password on standard input: " + msg)
 			}
 		}
+		switch has, err := svc.HasPassword(ctx, *email); {
+		case err != nil:
+			return err
+		case has:
+			return existingAccount(ctx, env, pool, cfg, *email, sc, *sendReset)
+		}
 		id, err := svc.CreateUser(ctx, by, auth.NewUser{Email: *email, Name: *name, Role: role, Deputy: deputy})
 		if p, ok := errors.AsType[validate.Problems](err); ok {
 			return problemsError(p, map[string]string{"email": "--email", "name": "--name", "role": "--role"})
 		}
 		if errors.Is(err, auth.ErrAlreadyMember) {
 			return fmt.Errorf("%s already has an account in %s (haven user set-role changes its role)", auth.NormaliseEmail(*email), sc.Name)
-		}
-		if errors.Is(err, auth.ErrHasPassword) {
-			return existingAccount(ctx, env, pool, cfg, *email, *sendReset)
 		}
 		if err != nil {
 			return err
@@ -241,11 +244,11 @@ func userCreateCmd(ctx context.Context, env Env, args []string) error {
 // would let whoever holds it take over an account someone uses). With
 // sendReset, the person is emailed a password-reset link, as if they had
 // asked on the sign-in page.
-func existingAccount(ctx context.Context, env Env, pool *pgxpool.Pool, cfg Config, email string, sendReset bool) error {
+func existingAccount(ctx context.Context, env Env, pool *pgxpool.Pool, cfg Config, email string, sc school.School, sendReset bool) error {
 	email = auth.NormaliseEmail(email)
 	if !sendReset {
 		return fmt.Errorf("%s already has a Haven account with a password: nothing was changed "+
-			"(haven user set-role gives that account a role in this school; add --send-reset to email them a password reset)", email)
+			"(haven user set-role gives that account a role in %s; add --send-reset to email them a password reset)", email, sc.Name)
 	}
 	jc, err := jobs.New(pool, env.Log, func(w *river.Workers) { notify.AddWorkers(w, nil) })
 	if err != nil {

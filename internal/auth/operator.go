@@ -29,29 +29,16 @@ type NewUser struct {
 // ErrAlreadyMember means the person already belongs to the school.
 var ErrAlreadyMember = errors.New("this person already has an account in this school")
 
-// ErrHasPassword means the person already has an account with a password
-// (in another school): CreateUser changes nothing, so that no operator's
-// link can set the password of an account someone already uses.
-var ErrHasPassword = errors.New("this person already has an account with a password")
-
 // CreateUser makes a membership of by's school with a role for the person
 // with email, creating their account (with no password yet) unless one
 // exists. Giving DSL or head this way is recorded as a grant without
 // approval. Audited as user.create. Form problems are validate.Problems;
-// an existing membership is ErrAlreadyMember; an account that already has
-// a password (in another school) is ErrHasPassword, and nothing changes.
+// an existing membership is ErrAlreadyMember.
 func (s *Service) CreateUser(ctx context.Context, by actor.Actor, nu NewUser) (userID int64, err error) {
 	nu.Email = NormaliseEmail(nu.Email)
 	nu.Deputy = nu.Deputy && nu.Role == actor.DSL
 	if p := (Invite{Email: nu.Email, Name: nu.Name, Role: nu.Role}).Problems(); len(p) > 0 {
 		return 0, p
-	}
-	hasPassword := false
-	switch c, err := s.credentialsByEmail(ctx, nu.Email); {
-	case err == nil:
-		hasPassword = c.PasswordHash != ""
-	case !errors.Is(err, db.ErrNotFound):
-		return 0, fmt.Errorf("create user: %w", err)
 	}
 	err = db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		// The account may exist already, in another school, where this
@@ -75,9 +62,6 @@ func (s *Service) CreateUser(ctx context.Context, by actor.Actor, nu NewUser) (u
 		if tag.RowsAffected() == 0 {
 			return ErrAlreadyMember
 		}
-		if hasPassword {
-			return ErrHasPassword // rolls the membership back
-		}
 		if needsApproval(actor.Staff, nu.Role) {
 			if _, err := tx.Exec(ctx, `INSERT INTO role_requests (school_id, user_id, role, deputy, status, decided_at)
 				VALUES ($1, $2, $3, $4, 'unapproved', now())`, by.SchoolID, userID, nu.Role, nu.Deputy); err != nil {
@@ -87,10 +71,25 @@ func (s *Service) CreateUser(ctx context.Context, by actor.Actor, nu NewUser) (u
 		return audit.Record(ctx, tx, by, userSubject(audit.Event{Action: "user.create",
 			Details: map[string]any{"role": string(nu.Role), "deputy": nu.Deputy, "by": "operator"}}, userID))
 	})
-	if err != nil && !errors.Is(err, ErrAlreadyMember) && !errors.Is(err, ErrHasPassword) {
+	if err != nil && !errors.Is(err, ErrAlreadyMember) {
 		return 0, fmt.Errorf("create user: %w", err)
 	}
 	return userID, err
+}
+
+// HasPassword reports whether the account with email (in any school) has a
+// password, for `haven user create`, which leaves such an account as it is
+// rather than print a link that would set its password. An unknown email
+// is false.
+func (s *Service) HasPassword(ctx context.Context, email string) (bool, error) {
+	c, err := s.credentialsByEmail(ctx, NormaliseEmail(email))
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("has password: %w", err)
+	}
+	return c.PasswordHash != "", nil
 }
 
 // SetPasswordLink returns a one-time link, valid 24 hours, with which a

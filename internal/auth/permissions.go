@@ -258,6 +258,7 @@ var routes = map[string]Rule{
 	"POST /admin/settings":                   Roles(actor.Admin),
 	"GET /admin/settings/terms":              Roles(actor.Admin),
 	"POST /admin/settings/terms":             Roles(actor.Admin),
+	"POST /admin/settings/terms/year":        Roles(actor.Admin),
 	"POST /admin/settings/terms/{id}/delete": Roles(actor.Admin),
 	"GET /admin/settings/allegations":        Roles(actor.Admin), // rules for concerns about adults (allegation.go)
 	"POST /admin/settings/allegations":       Roles(actor.Admin),

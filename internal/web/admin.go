@@ -237,31 +237,60 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 
 // handleTermsPage handles GET /admin/settings/terms.
 func (s *Server) handleTermsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTerms(w, r, http.StatusOK, page.TermsPage{})
+}
+
+// renderTerms renders the Term dates page with the school's terms and v's
+// forms as typed.
+func (s *Server) renderTerms(w http.ResponseWriter, r *http.Request, status int, v page.TermsPage) error {
 	st, err := s.schools.Settings(r.Context(), actorFrom(r))
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, page.Terms(page.TermsPage{Terms: st.Terms}))
+	now := time.Now()
+	v.Terms, v.Cover = st.Terms, st.Calendar().TermCover(now)
+	v.Holidays = append(school.BankHolidays(now.Year()), school.BankHolidays(now.Year()+1)...)
+	return render(w, r, status, page.Terms(v))
+}
+
+// termForm reads a term's fields named name, <prefix>starts-* and <prefix>ends-*.
+func termForm(r *http.Request, name, prefix string) school.TermForm {
+	return school.TermForm{Name: r.PostFormValue(name),
+		StartDay: r.PostFormValue(prefix + "starts-day"), StartMonth: r.PostFormValue(prefix + "starts-month"), StartYear: r.PostFormValue(prefix + "starts-year"),
+		EndDay: r.PostFormValue(prefix + "ends-day"), EndMonth: r.PostFormValue(prefix + "ends-month"), EndYear: r.PostFormValue(prefix + "ends-year")}
 }
 
 // handleTermAdd handles POST /admin/settings/terms.
 func (s *Server) handleTermAdd(w http.ResponseWriter, r *http.Request) error {
-	f := school.TermForm{Name: r.PostFormValue("term_name"),
-		StartDay: r.PostFormValue("starts-day"), StartMonth: r.PostFormValue("starts-month"), StartYear: r.PostFormValue("starts-year"),
-		EndDay: r.PostFormValue("ends-day"), EndMonth: r.PostFormValue("ends-month"), EndYear: r.PostFormValue("ends-year")}
-	by := actorFrom(r)
-	err := s.schools.AddTerm(r.Context(), by, f)
+	f := termForm(r, "term_name", "")
+	err := s.schools.AddTerm(r.Context(), actorFrom(r), f)
 	if p, ok := errors.AsType[validate.Problems](err); ok {
-		st, err := s.schools.Settings(r.Context(), by)
-		if err != nil {
-			return err
-		}
-		return render(w, r, http.StatusUnprocessableEntity, page.Terms(page.TermsPage{Terms: st.Terms, Form: f, Problems: p}))
+		return s.renderTerms(w, r, http.StatusUnprocessableEntity, page.TermsPage{Form: f, Problems: p})
 	}
 	if err != nil {
 		return err
 	}
 	s.flash(r, "Term added: "+f.Name)
+	http.Redirect(w, r, "/admin/settings/terms", http.StatusSeeOther)
+	return nil
+}
+
+// handleTermYearAdd handles POST /admin/settings/terms/year, the "Add a
+// school year" form: up to school.YearTerms terms at once.
+func (s *Server) handleTermYearAdd(w http.ResponseWriter, r *http.Request) error {
+	rows := make([]school.TermForm, school.YearTerms)
+	for i := range rows {
+		key := "term-" + strconv.Itoa(i+1) + "-"
+		rows[i] = termForm(r, key+"name", key)
+	}
+	err := s.schools.AddYearTerms(r.Context(), actorFrom(r), rows)
+	if p, ok := errors.AsType[validate.Problems](err); ok {
+		return s.renderTerms(w, r, http.StatusUnprocessableEntity, page.TermsPage{Year: rows, Problems: p})
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(r, "Terms added")
 	http.Redirect(w, r, "/admin/settings/terms", http.StatusSeeOther)
 	return nil
 }

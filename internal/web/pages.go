@@ -3,7 +3,10 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"time"
 
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/web/page"
 )
@@ -13,7 +16,16 @@ var errNotFoundPage = fmt.Errorf("no such page: %w", db.ErrNotFound)
 
 // handleHome handles GET /, the start page.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
-	return render(w, r, http.StatusOK, page.Home())
+	var v page.HomePage
+	if si := signInFrom(r); si.Stage == auth.InSchool && si.Actor.Role == actor.Admin {
+		c, err := s.schools.Calendar(r.Context(), si.Actor)
+		if err != nil {
+			return err
+		}
+		cover := c.TermCover(time.Now())
+		v.Terms = &cover
+	}
+	return render(w, r, http.StatusOK, page.Home(v))
 }
 
 // handleAccessibility handles GET /accessibility, the accessibility statement.

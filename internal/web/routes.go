@@ -236,6 +236,7 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/admin/settings", s.h(s.handleSettings))
 				r.Get("/admin/settings/terms", s.h(s.handleTermsPage))
 				r.Post("/admin/settings/terms", s.h(s.handleTermAdd))
+				r.Post("/admin/settings/terms/year", s.h(s.handleTermYearAdd))
 				r.Post("/admin/settings/terms/{id}/delete", s.h(s.handleTermDelete))
 				r.Get("/admin/settings/allegations", s.h(s.handleAllegationSettingsPage)) // allegation.go
 				r.Post("/admin/settings/allegations", s.h(s.handleAllegationSettings))

@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pdf"
 	"github.com/havenschools/haven/internal/records"
+	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
 )
@@ -131,6 +132,9 @@ func (s *Server) renderTransfers(w http.ResponseWriter, r *http.Request, status 
 		return recordsErr(err)
 	}
 	v.Transfers, v.Now = list, time.Now()
+	if v.Terms, err = s.termCover(r); err != nil {
+		return err
+	}
 	return render(w, r, status, page.Transfers(v))
 }
 
@@ -151,6 +155,16 @@ func (s *Server) handleTransferFind(w http.ResponseWriter, r *http.Request) erro
 }
 
 // handleTransferNew handles GET /children/{child}/transfers/new.
+// termCover says whether the school's term dates reach today: the
+// transfer clock counts school days by them.
+func (s *Server) termCover(r *http.Request) (school.TermCover, error) {
+	c, err := s.schools.Calendar(r.Context(), actorFrom(r))
+	if err != nil {
+		return school.TermCover{}, err
+	}
+	return c.TermCover(time.Now()), nil
+}
+
 func (s *Server) handleTransferNew(w http.ResponseWriter, r *http.Request) error {
 	return s.renderTransferNew(w, r, http.StatusOK, page.TransferNewPage{})
 }
@@ -161,6 +175,9 @@ func (s *Server) renderTransferNew(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	if v.Child, err = s.pupils.Get(r.Context(), actorFrom(r), id); err != nil {
+		return err
+	}
+	if v.Terms, err = s.termCover(r); err != nil {
 		return err
 	}
 	return render(w, r, status, page.TransferNew(v))

@@ -11,6 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/havenschools/haven/internal/school"
@@ -182,7 +183,7 @@ func Settings(p SettingsPage) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(len(p.Terms)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/settings.templ`, Line: 97, Col: 67}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/settings.templ`, Line: 98, Col: 67}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -264,12 +265,26 @@ func Settings(p SettingsPage) templ.Component {
 	})
 }
 
-// TermsPage is the school calendar with the "Add a term" form.
+// TermsPage is the school calendar with the "Add a school year" and
+// "Add a term" forms.
 type TermsPage struct {
 	Terms    []school.Term
+	Cover    school.TermCover
+	Holidays []school.Holiday // the bank holidays Haven skips, this year and next
 	Form     school.TermForm
+	Year     []school.TermForm // the "Add a school year" rows as typed (school.YearTerms of them)
 	Problems validate.Problems
 }
+
+// yearRows are the rows of the "Add a school year" form.
+func (p TermsPage) yearRows() []school.TermForm {
+	rows := make([]school.TermForm, school.YearTerms)
+	copy(rows, p.Year)
+	return rows
+}
+
+// yearKey names a field of the n'th row (from 1) of the year form.
+func yearKey(n int, field string) string { return "term-" + strconv.Itoa(n) + "-" + field }
 
 func (p TermsPage) rows() [][]ui.TableCell {
 	var rows [][]ui.TableCell
@@ -304,7 +319,7 @@ func removeTerm(t school.Term) templ.Component {
 		var templ_7745c5c3_Var5 string
 		templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/admin/settings/terms/" + strconv.FormatInt(t.ID, 10) + "/delete").ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/settings.templ`, Line: 147, Col: 96}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/settings.templ`, Line: 162, Col: 96}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 		if templ_7745c5c3_Err != nil {
@@ -368,23 +383,110 @@ func Terms(p TermsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<h1 class=\"govuk-heading-xl\">Term dates</h1><p class=\"govuk-body\">Haven uses term dates and school hours to tell staff when a DSL may not see a concern until the next school day.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<h1 class=\"govuk-heading-xl\">Term dates</h1><p class=\"govuk-body\">Haven counts school days by your term dates: the 5 school days to send a leaving child’s file, the next working day to consult the LADO or chase a referral, and when to tell staff a DSL may not see a concern until the next school day.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if len(p.Terms) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<p class=\"govuk-body\">No terms yet: Haven treats every school day as in term.</p>")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-			} else {
+			templ_7745c5c3_Err = TermDatesNotice(p.Cover, OnTermsPage).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if len(p.Terms) > 0 {
 				templ_7745c5c3_Err = ui.Table(ui.TableParams{Caption: "Terms", CaptionSize: ui.SizeM,
 					Head: []ui.TableCell{{Text: "Term"}, {Text: "First day"}, {Text: "Last day"}, {Text: "Action"}}, Rows: p.rows()}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<h2 class=\"govuk-heading-l\">Add a term</h2><form method=\"post\" action=\"/admin/settings/terms\" novalidate>")
+			if len(p.Holidays) > 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<details class=\"govuk-details\"><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">Bank holidays Haven never counts as school days</span></summary><div class=\"govuk-details__text\"><p class=\"govuk-body\">England and Wales’s bank holidays are built in, so you need not leave them out of your terms.</p><ul class=\"govuk-list\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				for _, h := range p.Holidays {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<li>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var8 string
+					templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(termDate(h.On))
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/settings.templ`, Line: 191, Col: 29}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, ": ")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var9 string
+					templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(h.Name)
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/settings.templ`, Line: 191, Col: 41}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</li>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</ul></div></details>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<h2 class=\"govuk-heading-l\">Add a school year</h2><p class=\"govuk-body\">Enter the year’s terms (or half terms) at once. Leave a row empty if you need fewer.</p><form method=\"post\" action=\"/admin/settings/terms/year\" novalidate>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			for i, row := range p.yearRows() {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<fieldset class=\"govuk-fieldset govuk-!-margin-bottom-6\"><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--m\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var10 string
+				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs("Term " + strconv.Itoa(i+1))
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/settings.templ`, Line: 202, Col: 101}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "</legend>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = ui.TextInput(ui.Input{Name: yearKey(i+1, "name"), Label: "Name of term " + strconv.Itoa(i+1), Hint: "For example, Autumn 1",
+					Value: row.Name, Error: p.Problems[yearKey(i+1, "name")], Width: "20"}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = ui.DateInput(ui.DateParams{ID: yearKey(i+1, "starts"), NamePrefix: yearKey(i+1, "starts"), Legend: "First day of term " + strconv.Itoa(i+1),
+					LegendSize: ui.SizeS, Day: row.StartDay, Month: row.StartMonth, Year: row.StartYear, Error: p.Problems[yearKey(i+1, "starts")]}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = ui.DateInput(ui.DateParams{ID: yearKey(i+1, "ends"), NamePrefix: yearKey(i+1, "ends"), Legend: "Last day of term " + strconv.Itoa(i+1),
+					LegendSize: ui.SizeS, Day: row.EndDay, Month: row.EndMonth, Year: row.EndYear, Error: p.Problems[yearKey(i+1, "ends")]}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</fieldset>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = ui.Button(ui.ButtonParams{Text: "Add these terms", PreventDoubleClick: true}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</form><h2 class=\"govuk-heading-l\">Add a term</h2><form method=\"post\" action=\"/admin/settings/terms\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -409,7 +511,7 @@ func Terms(p TermsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</form></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</form></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -424,13 +526,96 @@ func Terms(p TermsPage) templ.Component {
 }
 
 func termErrorLinks(p validate.Problems) []ui.ErrorLink {
-	links := ui.ErrorLinks(p, "term-name", "starts", "ends")
+	order := []string{"term-name", "starts", "ends"}
+	for n := 1; n <= school.YearTerms; n++ {
+		order = append(order, yearKey(n, "name"), yearKey(n, "starts"), yearKey(n, "ends"))
+	}
+	links := ui.ErrorLinks(p, order...)
 	for i := range links {
-		if links[i].Href == "#starts" || links[i].Href == "#ends" {
-			links[i].Href += "-day"
+		if h := links[i].Href; strings.HasSuffix(h, "starts") || strings.HasSuffix(h, "ends") {
+			links[i].Href += "-day" // a date's first input
 		}
 	}
 	return links
+}
+
+// NoticeReader is who reads a TermDatesNotice, which says what to do.
+type NoticeReader int
+
+// The readers of a TermDatesNotice.
+const (
+	ForAdmin    NoticeReader = iota // a link to the Term dates page
+	OnTermsPage                     // on that page: nothing more to say
+	ForDSL                          // ask the admin
+)
+
+// TermDatesNotice warns when the school's term dates are missing or have
+// ended, saying what the reader can do about it. Nothing when they are current.
+func TermDatesNotice(c school.TermCover, reader NoticeReader) templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		ctx = templ.ClearChildren(ctx)
+		if !c.Current() {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span> <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span> ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if c.Missing {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "No term dates are set, so Haven counts every weekday but bank holidays as a school day, holidays included: the 5 school days to send a leaving child’s file and the next working day to consult the LADO will come too soon. ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			} else {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "The term dates end on ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var12 string
+				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(termDate(c.EndedOn))
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/settings.templ`, Line: 266, Col: 48}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, ", so Haven counts every school day since then as out of term: the 5 school days to send a leaving child’s file and the next working day to consult the LADO will come too late. ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			switch reader {
+			case ForAdmin:
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<a class=\"govuk-link\" href=\"/admin/settings/terms\">Set the term dates</a>.")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			case ForDSL:
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "Ask your school’s admin to set them in School settings.")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</strong></div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		return nil
+	})
 }
 
 func termDate(t time.Time) string { return t.Format("2 January 2006") }
