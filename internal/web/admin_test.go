@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,75 @@ func TestAdminPages(t *testing.T) {
 			t.Errorf("terms page:\n%s", got)
 		}
 	})
+}
+
+// TestTermDates: an admin is told when term dates are missing or have
+// ended (on the home page and, for DSLs, the transfer pages), and sets a
+// school year's terms in one form, problems beside the row they belong to.
+func TestTermDates(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	admin := s.person(t, "admin@brookfield.test", actor.Admin)
+	dsl := s.person(t, "dsl@brookfield.test", actor.DSL)
+	c := signedInWithCode(t, s, "admin@brookfield.test", s.enrol(t, admin.UserID), 0)
+	d := signedInWithCode(t, s, "dsl@brookfield.test", s.enrol(t, dsl.UserID), 0)
+	const missing = "No term dates are set"
+
+	if got := visible(c.Get("/").Body); !strings.Contains(got, missing) || !strings.Contains(got, "Set the term dates") {
+		t.Errorf("the admin's home page does not ask for term dates:\n%.2000s", got)
+	}
+	if got := visible(d.Get("/transfers").Body); !strings.Contains(got, missing) || !strings.Contains(got, "Ask your school’s admin") {
+		t.Errorf("the DSL's transfers page does not say term dates are missing:\n%.2000s", got)
+	}
+	if got := visible(d.Get("/").Body); strings.Contains(got, missing) {
+		t.Error("the DSL's home page shows the admin's prompt")
+	}
+
+	// Last year's terms only: they have ended.
+	last := url.Values{"term_name": {"Summer 2025"}, "starts-day": {"2"}, "starts-month": {"6"}, "starts-year": {"2025"},
+		"ends-day": {"18"}, "ends-month": {"7"}, "ends-year": {"2025"}}
+	expectRedirect(t, c.PostForm("/admin/settings/terms", last), "/admin/settings/terms")
+	if got := visible(c.Get("/").Body); !strings.Contains(got, "The term dates end on 18 July 2025") {
+		t.Errorf("ended term dates are not called so:\n%.2000s", got)
+	}
+
+	now := time.Now()
+	year := url.Values{}
+	set := func(n int, name string, from, to time.Time) {
+		k := "term-" + strconv.Itoa(n) + "-"
+		year.Set(k+"name", name)
+		for part, d := range map[string]time.Time{"starts": from, "ends": to} {
+			year.Set(k+part+"-day", strconv.Itoa(d.Day()))
+			year.Set(k+part+"-month", strconv.Itoa(int(d.Month())))
+			year.Set(k+part+"-year", strconv.Itoa(d.Year()))
+		}
+	}
+	set(1, "This term", now.AddDate(0, 0, -20), now.AddDate(0, 0, 20))
+	set(2, "Next term", now.AddDate(0, 0, 30), now.AddDate(0, 0, 80))
+	year.Set("term-2-ends-day", "32")
+	r := c.PostForm("/admin/settings/terms/year", year)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#term-2-ends-day"`) ||
+		!strings.Contains(r.Body, `value="Next term"`) || !strings.Contains(r.Body, `value="This term"`) {
+		t.Errorf("a bad date in row 2: %d\n%.3000s", r.Status, visible(r.Body))
+	}
+	if n := s.count(t, "school_terms WHERE school_id = $1", s.school); n != 1 {
+		t.Errorf("terms after a refused year = %d, want 1 (nothing half-stored)", n)
+	}
+	set(2, "Next term", now.AddDate(0, 0, 30), now.AddDate(0, 0, 80))
+	expectRedirect(t, c.PostForm("/admin/settings/terms/year", year), "/admin/settings/terms")
+	if got := visible(c.Get("/admin/settings/terms").Body); !strings.Contains(got, "Terms added") || !strings.Contains(got, "This term") ||
+		!strings.Contains(got, "Next term") || !strings.Contains(got, "Summer bank holiday") {
+		t.Errorf("the terms page after adding a year:\n%.3000s", got)
+	}
+	if got := visible(c.Get("/").Body); strings.Contains(got, missing) || strings.Contains(got, "The term dates end") {
+		t.Errorf("the prompt stays once term dates reach today:\n%.2000s", got)
+	}
+	if got := visible(d.Get("/transfers").Body); strings.Contains(got, "Ask your school’s admin") {
+		t.Error("the transfers page still warns")
+	}
+	if r := d.PostForm("/admin/settings/terms/year", year); r.Status != http.StatusForbidden {
+		t.Errorf("a DSL adding terms: %d, want 403", r.Status)
+	}
 }
 
 func TestForgottenPassword(t *testing.T) {
