@@ -212,7 +212,7 @@ func TestYearTerms(t *testing.T) {
 	t.Run("a bad row keeps every term out and names its own fields", func(t *testing.T) {
 		rows := make([]TermForm, YearTerms)
 		rows[0] = term("Autumn 1", "3", "9", "2026", "23", "10", "2026")
-		rows[2] = term("Spring 1", "5", "1", "2027", "31", "2", "2027") // 31 February
+		rows[2] = term("Spring 1", "5", "1", "2027", "31", "2", "2027")  // 31 February
 		rows[3] = term("Spring 2", "10", "2", "2027", "26", "3", "2027") // overlaps Spring 1's start
 		p, ok := errors.AsType[validate.Problems](svc.AddYearTerms(ctx, admin, rows))
 		if !ok || p["term-3-ends"] == "" || len(p) != 1 {
