@@ -8,7 +8,6 @@ package auth
 
 import (
 	"errors"
-	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/jobs"
+	"github.com/havenschools/haven/internal/plural"
 )
 
 var (
@@ -48,7 +48,7 @@ type ThrottledError struct {
 }
 
 func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("too many failed attempts: try again in %d minutes", e.Minutes())
+	return "too many failed attempts: try again in " + plural.Count(e.Minutes(), "minute", "minutes")
 }
 
 // Minutes is RetryAfter rounded up to whole minutes, at least 1.

@@ -12,6 +12,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/validate"
 )
 
@@ -82,7 +83,7 @@ type Flag struct {
 // indicator) counted.
 func EvaluateFlags(rule FlagRule, in FlagInput, now time.Time) []Flag {
 	since := now.AddDate(0, 0, -rule.Days)
-	window := "in the last " + strconv.Itoa(rule.Days) + " days"
+	window := "in the last " + plural.Count(rule.Days, "day", "days")
 	var flags []Flag
 	add := func(kind FlagKind, reason string, latest time.Time) {
 		f := Flag{Kind: kind, Reason: reason, Raised: true}
@@ -104,7 +105,7 @@ func EvaluateFlags(rule FlagRule, in FlagInput, now time.Time) []Flag {
 		}
 	}
 	if rule.Count > 0 && n >= rule.Count {
-		add(FlagCount, fmt.Sprintf("%d concerns %s (the school flags %d or more, closed ones included)", n, window, rule.Count), latest)
+		add(FlagCount, fmt.Sprintf("%s %s (the school flags %d or more, closed ones included)", plural.Count(n, "concern", "concerns"), window, rule.Count), latest)
 	}
 
 	staff := map[int64]bool{}
@@ -119,12 +120,8 @@ func EvaluateFlags(rule FlagRule, in FlagInput, now time.Time) []Flag {
 		}
 	}
 	if rule.CSEStaff > 0 && len(staff) >= rule.CSEStaff {
-		who := "different members of staff"
-		if len(staff) == 1 {
-			who = "member of staff"
-		}
-		add(FlagCSEStaff, fmt.Sprintf("CSE indicators recorded by %d %s %s (the school flags %d or more)",
-			len(staff), who, window, rule.CSEStaff), latest)
+		add(FlagCSEStaff, fmt.Sprintf("CSE indicators recorded by %s %s (the school flags %d or more)",
+			plural.Count(len(staff), "member of staff", "different members of staff"), window, rule.CSEStaff), latest)
 	}
 	return flags
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -124,9 +125,9 @@ func exportTagColour(s records.Status) string {
 func exportProgress(e records.Export) string {
 	switch e.Status {
 	case records.Running, records.Queued:
-		return fmt.Sprintf("%d of %d concerns written", e.RowsDone, e.RowsTotal)
+		return fmt.Sprintf("%d of %s written", e.RowsDone, plural.Count(e.RowsTotal, "concern", "concerns"))
 	case records.Ready:
-		return fmt.Sprintf("%d concerns, %s", e.RowsDone, exportSize(e.SizeBytes))
+		return plural.Count(e.RowsDone, "concern", "concerns") + ", " + exportSize(e.SizeBytes)
 	}
 	return ""
 }

@@ -12,6 +12,7 @@ import templruntime "github.com/a-h/templ/runtime"
 import (
 	"strconv"
 
+	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/layout"
 	"github.com/havenschools/haven/web/ui"
@@ -37,10 +38,7 @@ type SignInForm struct {
 // ThrottleMessage tells someone throttled when they may try again. It is
 // the same whether or not the account exists.
 func (f SignInForm) ThrottleMessage() string {
-	if f.RetryMinutes == 1 {
-		return "You have tried to sign in too many times. Try again in 1 minute."
-	}
-	return "You have tried to sign in too many times. Try again in " + strconv.Itoa(f.RetryMinutes) + " minutes."
+	return "You have tried to sign in too many times. Try again in " + plural.Count(f.RetryMinutes, "minute", "minutes") + "."
 }
 
 // SignIn is the sign-in page.
@@ -346,7 +344,7 @@ func TwoFactorSetup(f TwoFactorSetupForm) templ.Component {
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(f.Secret)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/signin.templ`, Line: 150, Col: 77}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/signin.templ`, Line: 148, Col: 77}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
@@ -430,7 +428,7 @@ func RecoveryCodes(codes []string, next string) templ.Component {
 				var templ_7745c5c3_Var13 string
 				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(c)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/signin.templ`, Line: 182, Col: 19}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/signin.templ`, Line: 180, Col: 19}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 				if templ_7745c5c3_Err != nil {
