@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/concern"
@@ -103,4 +105,130 @@ func TestChildTypeAhead(t *testing.T) {
 			tab.ExpectNoConsoleErrors()
 		})
 	}
+}
+
+// storedMarks lists the body map stored with the concern ref, in order, as
+// "region side note".
+func storedMarks(t *testing.T, s *reportingSchool, ref string) []string {
+	t.Helper()
+	rows, err := s.DB.Owner.Query(context.Background(), `SELECT m.region || ' ' || m.side || ' ' || m.note
+		FROM concern_body_marks m JOIN concerns c ON c.id = m.concern_id
+		WHERE c.ref = $1 ORDER BY m.position`, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return marks
+}
+
+// markRow is mark i's region and side (from 0) as the list holds them.
+func markRow(tab *browsertest.Tab, i int) string {
+	return browsertest.Eval[string](tab, fmt.Sprintf(`(() => {
+		const region = document.getElementById('mark-%[1]d-region');
+		const side = document.querySelector('input[name="mark-%[1]d-side"]:checked');
+		return region ? region.value + ' ' + (side ? side.value : '') : 'no mark %[1]d';
+	})()`, i))
+}
+
+// The body map's figure: tapping two regions adds two marks to the list
+// with the right regions and sides, the figure shades and numbers them, a
+// region is a button a keyboard reaches (Enter adds a third), and the
+// concern stores all three; at phone and desktop sizes, with axe. Without
+// JavaScript the figure is not shown and the list alone does the same.
+func TestBodyMapFigure(t *testing.T) {
+	s := newReportingSchool(t)
+	for _, vp := range viewports {
+		t.Run(vp.Name, func(t *testing.T) {
+			tab := browsertest.NewTab(t, s.URL)
+			tab.SetViewport(vp)
+			signInAsStaff(tab)
+			tab.Go("/concerns/new")
+			tab.Choose("Is the child in immediate danger?", "No")
+			findAndAddChild(tab, "Child", "okafor", "Amara Okafor")
+			tab.Click("Marks or injuries (body map)")
+			tab.WaitUntil(`!document.querySelector('[data-body-figure]').hidden`)
+			tab.ExpectNoAxeViolations()
+			if w := browsertest.Eval[float64](tab, `document.documentElement.scrollWidth`); w > float64(vp.Width) {
+				t.Errorf("the page is %.0f px wide at %d px", w, vp.Width)
+			}
+
+			tab.Click("Left forearm (front)")
+			tab.Click("Back of the right knee")
+			if got := markRow(tab, 0); got != "forearm_left front" {
+				t.Errorf("mark 1 = %q, want forearm_left front", got)
+			}
+			if got := markRow(tab, 1); got != "knee_right back" {
+				t.Errorf("mark 2 = %q, want knee_right back", got)
+			}
+			if got := browsertest.Eval[string](tab, `document.getElementById('body-figure-status').textContent`); !strings.HasPrefix(got, "Mark 2 added: Back of the right knee") {
+				t.Errorf("the live region says %q", got)
+			}
+			marked := `[...document.querySelectorAll('.haven-body-figure__region--marked')].map(e => e.getAttribute('aria-label')).join(', ')`
+			if got := browsertest.Eval[string](tab, marked); got != "Left forearm (front), Back of the right knee" {
+				t.Errorf("the figure shades %q", got)
+			}
+			tab.FillIn("Mark 1", "What it looks like", "A bruise the size of a thumbprint")
+			tab.FillIn("Mark 2", "What it looks like", "A graze")
+
+			// A keyboard reaches each region: Enter on one adds a mark too.
+			tab.Do(chromedp.Focus(chromedp.CSS(`[data-region="head"][data-side="front"]`)))
+			tab.Press(kb.Enter)
+			if got := markRow(tab, 2); got != "head front" {
+				t.Errorf("mark 3 = %q, want head front", got)
+			}
+			if got := browsertest.Eval[string](tab, `document.querySelector('#mark-2-region').closest('fieldset').querySelector('legend').textContent`); got != "Mark 3" {
+				t.Errorf("the new mark is headed %q", got)
+			}
+			// The list's own drop-down moves a mark, and the figure follows.
+			tab.Do(chromedp.SetValue(chromedp.ID("mark-2-region"), "neck"))
+			browsertest.Eval[bool](tab, `document.getElementById('mark-2-region').dispatchEvent(new Event('change', {bubbles: true}))`)
+			if got := browsertest.Eval[string](tab, marked); got != "Neck (front), Left forearm (front), Back of the right knee" {
+				t.Errorf("after choosing Neck in the list, the figure shades %q", got)
+			}
+			tab.ExpectNoAxeViolations()
+
+			fillRequired(tab, "Amara has marks on her arm and leg ("+vp.Name+").")
+			tab.Click("Submit concern")
+			if got := tab.Heading(); got != "Concern submitted" {
+				t.Fatalf("heading = %q\n%s", got, tab.Text())
+			}
+			got := storedMarks(t, s, refPattern.FindString(tab.Text()))
+			want := []string{"forearm_left front A bruise the size of a thumbprint", "knee_right back A graze", "neck front "}
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("stored marks = %q, want %q", got, want)
+			}
+			tab.ExpectNoConsoleErrors()
+		})
+	}
+
+	t.Run("without JavaScript", func(t *testing.T) {
+		tab := browsertest.NewTab(t, s.URL)
+		tab.SetViewport(browsertest.Phone)
+		tab.DisableJavaScript()
+		signInAsStaff(tab)
+		tab.Go("/concerns/new")
+		tab.Choose("Is the child in immediate danger?", "No")
+		findAndAddChild(tab, "Child", "okafor", "Amara Okafor")
+		tab.Click("Marks or injuries (body map)")
+		if browsertest.Eval[bool](tab, `document.querySelector('[data-body-figure]').getClientRects().length > 0`) {
+			t.Error("the figure shows without JavaScript, where its buttons do nothing")
+		}
+		tab.Select("Where on the body", "Left forearm")
+		tab.Choose("Front or back", "Front")
+		tab.Click("Add another mark")
+		tab.Do(chromedp.SetValue(chromedp.ID("mark-1-region"), "knee_right"))
+		tab.Do(chromedp.Click(chromedp.ID("mark-1-side-back")))
+		fillRequired(tab, "Amara has marks on her arm and leg (no JavaScript).")
+		tab.Click("Submit concern")
+		if got := tab.Heading(); got != "Concern submitted" {
+			t.Fatalf("heading = %q\n%s", got, tab.Text())
+		}
+		got := storedMarks(t, s, refPattern.FindString(tab.Text()))
+		if want := []string{"forearm_left front ", "knee_right back "}; strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("stored marks = %q, want %q", got, want)
+		}
+	})
 }
