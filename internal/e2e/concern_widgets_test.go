@@ -16,16 +16,6 @@ import (
 	"github.com/havenschools/haven/internal/pupil"
 )
 
-// pressAndLoad presses key in the focused element and waits for the page it loads.
-func pressAndLoad(t *testing.T, tab *browsertest.Tab, key string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(tab.Context(), browsertest.ActionTimeout)
-	defer cancel()
-	if _, err := chromedp.RunResponse(ctx, chromedp.KeyEvent(key)); err != nil {
-		t.Fatalf("press %q: %v", key, err)
-	}
-}
-
 // fillRequired answers the questions a concern cannot be sent without.
 func fillRequired(tab *browsertest.Tab, account string) {
 	tab.Fill("What happened?", account)
@@ -35,9 +25,11 @@ func fillRequired(tab *browsertest.Tab, account string) {
 
 // The "Child" box lists matching children as the person types (an ARIA 1.2
 // combobox), and the arrow keys and Enter choose one, at phone and desktop
-// sizes; the concern is then sent about that child. The name typed never
-// goes in a URL. (Without JavaScript, "Find child" does the same in two
-// steps: TestReportWithoutJavaScript.)
+// sizes: the child is added without the page being loaded again (what was
+// typed stays, focus comes back to the box), a second child is chosen the
+// same way, and the concern is sent about both. The name typed never goes
+// in a URL. (Without JavaScript, "Find child" does the same in two steps:
+// TestReportWithoutJavaScript.)
 func TestChildTypeAhead(t *testing.T) {
 	s := newReportingSchool(t)
 	svc := concern.NewService(s.DB.App, s.Jobs, s.URL)
@@ -48,11 +40,14 @@ func TestChildTypeAhead(t *testing.T) {
 			signInAsStaff(tab)
 			tab.Go("/concerns/new")
 			tab.Choose("Is the child in immediate danger?", "No")
+			account := "Cara said someone at the bus stop asked where she lives; Amara saw it (" + vp.Name + ")."
+			fillRequired(tab, account)
+			browsertest.Eval[bool](tab, `window.sameVisit = true`)
 
 			// Two children match "car": Ben Carter and Cara Doyle.
 			tab.Fill("Child", "car")
 			tab.WaitUntil(`document.querySelectorAll('#child-suggestions [role=option]').length === 2`)
-			box := `document.getElementById('child')`
+			box := `document.querySelector('[data-child-search]')`
 			if got := browsertest.Eval[string](tab, box+`.getAttribute('aria-expanded')`); got != "true" {
 				t.Errorf("aria-expanded = %q with the list open", got)
 			}
@@ -76,31 +71,58 @@ func TestChildTypeAhead(t *testing.T) {
 				t.Errorf("the highlighted child is %q, want Cara Doyle", got)
 			}
 			tab.ExpectNoAxeViolations()
-			pressAndLoad(t, tab, kb.Enter)
-
+			tab.Press(kb.Enter)
+			tab.WaitUntil(`document.querySelector('#child-0 h3') !== null`)
 			if got := browsertest.Eval[string](tab, `document.querySelector('#child-0 h3').textContent`); got != "Cara Doyle" {
 				t.Fatalf("the child added is %q, want Cara Doyle\n%s", got, tab.Text())
 			}
-			if browsertest.Eval[bool](tab, `performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation')).some(e => /car/i.test(e.name))`) {
+			if !browsertest.Eval[bool](tab, `window.sameVisit === true`) {
+				t.Error("choosing a child loaded the page again")
+			}
+			if got := tab.Focused(); got.ID != "child" {
+				t.Errorf("focus is on %+v, want the box again", got)
+			}
+			tab.WaitUntil(`document.getElementById('child-suggestions-status').textContent === 'Cara Doyle has been added to the concern.'`)
+			// The section's GOV.UK components work again ("Child not known" reveals its box).
+			if !browsertest.Eval[bool](tab, `[...document.querySelectorAll('#child-section [data-module]')].every(e => e.hasAttribute('data-' + e.dataset.module + '-init'))`) {
+				t.Error("the redrawn section's components were not started")
+			}
+
+			// The box works again for a second child, now "Add another child".
+			tab.Fill("Add another child", "okaf")
+			tab.WaitUntil(`document.querySelectorAll('#child-suggestions [role=option]').length === 1`)
+			tab.Press(kb.ArrowDown)
+			tab.Press(kb.Enter)
+			tab.WaitUntil(`document.querySelector('#child-1 h3') !== null`)
+			tab.Choose("How is Amara Okafor involved?", "Witness")
+			tab.ExpectNoAxeViolations()
+			if browsertest.Eval[bool](tab, `performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation')).some(e => /car|okaf/i.test(e.name))`) {
 				t.Error("a name typed went into a URL")
 			}
-			account := "Cara said someone at the bus stop asked where she lives (" + vp.Name + ")."
-			fillRequired(tab, account)
+			if got := browsertest.Eval[string](tab, `document.getElementById('account').value`); got != account {
+				t.Errorf("What happened? now holds %q", got)
+			}
+
 			tab.Click("Submit concern")
 			if got := tab.Heading(); got != "Concern submitted" {
 				t.Fatalf("heading = %q\n%s", got, tab.Text())
 			}
 			ref := refPattern.FindString(tab.Text())
-			cara, err := svc.ForChild(context.Background(), s.dsl, s.cara.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			found := false
-			for _, c := range cara {
-				found = found || c.Ref == ref && c.Role == concern.Subject
-			}
-			if !found {
-				t.Errorf("Cara's file = %+v, want %s about her", cara, ref)
+			for _, want := range []struct {
+				child int64
+				role  concern.Role
+			}{{s.cara.ID, concern.Subject}, {s.amara.ID, concern.Witness}} {
+				file, err := svc.ForChild(context.Background(), s.dsl, want.child)
+				if err != nil {
+					t.Fatal(err)
+				}
+				found := false
+				for _, c := range file {
+					found = found || c.Ref == ref && c.Role == want.role
+				}
+				if !found {
+					t.Errorf("child %d's file = %+v, want %s as %s", want.child, file, ref, want.role)
+				}
 			}
 			tab.ExpectNoConsoleErrors()
 		})

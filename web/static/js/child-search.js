@@ -19,14 +19,69 @@
 // (the same search of the roll, scoped to the school, as "Find child"),
 // sent once the person has stopped typing for a moment, two characters or
 // more, and an older lookup still under way is cancelled.
+//
+// Choosing a child posts the form with its "add" button, as "Add this
+// child" does, but in the background: the server checks the child is on the
+// school's roll, saves the draft and draws the children again, and only the
+// page's "The child" section is replaced (focus back in the box, the live
+// region saying who was added). Files chosen stay in their box until the
+// form is sent. Anything but a plain answer (an error, a redirect, a
+// session that ended) posts the form in the ordinary way instead.
+import { Button, CharacterCount, Checkboxes, Radios, createAll } from './govuk-frontend.min.js'
+
 const debounceMs = 250
 const minChars = 2
+const components = { 'govuk-button': Button, 'govuk-character-count': CharacterCount, 'govuk-checkboxes': Checkboxes, 'govuk-radios': Radios }
 
 const form = document.getElementById('concern-form')
-const input = form && form.querySelector('[data-child-search]')
-if (input) enhance(form, input)
+const section = document.getElementById('child-section')
+if (form && section) {
+  // The live region sits outside the section, so it outlives a redraw.
+  const live = document.createElement('div')
+  live.id = 'child-suggestions-status'
+  live.className = 'govuk-visually-hidden'
+  live.setAttribute('role', 'status')
+  live.setAttribute('aria-live', 'polite')
+  section.insertAdjacentElement('beforebegin', live)
+  const input = section.querySelector('[data-child-search]')
+  if (input) enhance(form, input, live)
+}
 
-function enhance (form, input) {
+// addInPlace posts the form as its "add" button with the child chosen, and
+// replaces the children's section with the server's; it reports whether it
+// could.
+async function addInPlace (form, id, live) {
+  const body = new FormData(form)
+  for (const file of form.querySelectorAll('input[type="file"]')) body.delete(file.name)
+  body.delete('pick')
+  body.delete('action')
+  body.set('pick', id)
+  body.set('action', 'add')
+  let res
+  try {
+    res = await fetch(form.getAttribute('action').split('#')[0], { method: 'POST', body, credentials: 'same-origin' })
+  } catch {
+    return false
+  }
+  if (res.status !== 200 || res.redirected) return false
+  const doc = new DOMParser().parseFromString(await res.text(), 'text/html')
+  const fresh = doc.getElementById('child-section')
+  const old = document.getElementById('child-section')
+  if (!fresh || !old) return false
+  const section = document.adoptNode(fresh)
+  old.replaceWith(section)
+  for (const [name, Component] of Object.entries(components)) {
+    if (section.querySelector('[data-module="' + name + '"]')) createAll(Component, {}, section)
+  }
+  const input = section.querySelector('[data-child-search]')
+  if (input) {
+    enhance(form, input, live)
+    input.focus()
+  }
+  return true
+}
+
+function enhance (form, input, live) {
   const list = document.createElement('ul')
   list.id = 'child-suggestions'
   list.className = 'haven-typeahead'
@@ -34,12 +89,6 @@ function enhance (form, input) {
   list.setAttribute('aria-label', 'Children on the roll')
   list.hidden = true
   input.insertAdjacentElement('afterend', list)
-  const live = document.createElement('div')
-  live.id = 'child-suggestions-status'
-  live.className = 'govuk-visually-hidden'
-  live.setAttribute('role', 'status')
-  live.setAttribute('aria-live', 'polite')
-  list.insertAdjacentElement('afterend', live)
 
   input.setAttribute('role', 'combobox')
   input.setAttribute('aria-autocomplete', 'list')
@@ -74,12 +123,19 @@ function enhance (form, input) {
     }
   }
 
-  // choose adds the child as "Find child" then "Add this child" do: the
-  // form is posted with its "add" button and the child's id, so the server
-  // checks the child is on the school's roll and keeps everything typed.
-  const choose = (i) => {
+  // choose adds the child as "Find child" then "Add this child" do (see
+  // the top of this file), in place if it can.
+  let choosing = false
+  const choose = async (i) => {
     const c = children[i]
-    if (!c) return
+    if (!c || choosing) return
+    choosing = true
+    close()
+    live.textContent = 'Adding ' + c.name + '.'
+    if (await addInPlace(form, String(c.id), live)) {
+      live.textContent = c.name + ' has been added to the concern.'
+      return
+    }
     for (const other of form.querySelectorAll('input[name="pick"]')) other.disabled = true
     const pick = document.createElement('input')
     pick.type = 'hidden'
@@ -91,8 +147,6 @@ function enhance (form, input) {
     add.value = 'add'
     add.hidden = true
     form.append(pick, add)
-    close()
-    live.textContent = c.name + ' is being added.'
     form.requestSubmit(add)
   }
 
