@@ -352,13 +352,13 @@ func TestLowLevelConcernsAddUp(t *testing.T) {
 	if rule != allegation.DefaultFlagRule || len(log) != 1 || len(log[0].Concerns) != 3 || !log[0].Flag.Raised {
 		t.Fatalf("log = %+v", log)
 	}
-	if err := f.svc.RecordPatternReview(ctx, f.head, log[0].SubjectKey, ""); err == nil {
+	if err := f.svc.RecordPatternReview(ctx, f.head, log[0].Person, ""); err == nil {
 		t.Error("a review without a note")
 	}
-	if err := f.svc.RecordPatternReview(ctx, f.dsl, log[0].SubjectKey, "Looked"); !errors.Is(err, db.ErrNotFound) {
+	if err := f.svc.RecordPatternReview(ctx, f.dsl, log[0].Person, "Looked"); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("a DSL reviews: %v", err)
 	}
-	if err := f.svc.RecordPatternReview(ctx, f.head, log[0].SubjectKey, "Spoke to Tom about boundaries; no pattern of concern to children."); err != nil {
+	if err := f.svc.RecordPatternReview(ctx, f.head, log[0].Person, "Spoke to Tom about boundaries; no pattern of concern to children."); err != nil {
 		t.Fatal(err)
 	}
 	log, _, _ = f.svc.LowLevelLog(ctx, f.head)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/apptest"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/browsertest"
@@ -397,4 +398,52 @@ func dbCount(t *testing.T, s *adultsSchool, table string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// One teacher named two ways (issue 16 item 1): two low-level concerns
+// choose Colin's Haven account, one only types "Mr Colin Colleague". The
+// head, at phone and desktop sizes, is asked "Is this …?" in the
+// low-level log, merges them, sees one person with three concerns and the
+// flag, and separates them again.
+func TestTheHeadMergesOneAdultNamedTwoWays(t *testing.T) {
+	s := newAdultsSchool(t)
+	ctx := context.Background()
+	sam := actor.Actor{UserID: s.ids["sam@brookfield.test"], SchoolID: s.school, Role: actor.Staff}
+	for i, account := range []int64{s.ids["colin@brookfield.test"], 0, s.ids["colin@brookfield.test"]} {
+		name := "Colin Colleague"
+		if account == 0 {
+			name = "Mr Colin Colleague"
+		}
+		if _, err := s.Allegations.Submit(ctx, sam, allegation.Form{SubmissionID: allegation.NewSubmissionID(), SubjectName: name,
+			SubjectRole: "Teaching assistant", SubjectUserID: account, Account: fmt.Sprintf("Gave a pupil a lift home, time %d.", i+1),
+			Kind: string(allegation.LowLevel)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, vp := range viewports {
+		t.Run(vp.Name, func(t *testing.T) {
+			head := s.signIn(t, "hazel@brookfield.test", vp)
+			navigate(head, vp, "Concerns about adults")
+			head.Click("Low-level concerns log")
+			expectHeading(t, head, "Low-level concerns log")
+			checked(t, head)
+			if text := head.Text(); !strings.Contains(text, "Is this Colin Colleague, Teaching assistant?") || strings.Contains(text, "Flag:") {
+				t.Fatalf("before merging:\n%s", text)
+			}
+			head.Click("Yes, this is Colin Colleague")
+			expectHeading(t, head, "Low-level concerns log")
+			checked(t, head)
+			text := head.Text()
+			if !strings.Contains(text, "Flag: 3 low-level concerns about this person") || strings.Contains(text, "Is this") ||
+				strings.Count(text, "Record a pattern review of") != 1 {
+				t.Fatalf("after merging:\n%s", text)
+			}
+			head.Click("Separate Mr Colin Colleague again")
+			expectHeading(t, head, "Low-level concerns log")
+			checked(t, head)
+			if text := head.Text(); !strings.Contains(text, "Is this Colin Colleague, Teaching assistant?") || strings.Contains(text, "Flag:") {
+				t.Errorf("after separating:\n%s", text)
+			}
+		})
+	}
 }

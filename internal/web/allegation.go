@@ -321,16 +321,69 @@ func (s *Server) handlePatternReview(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	key, note := r.PostFormValue("subject_key"), r.PostFormValue(allegation.FieldPatternNote)
-	err := s.allegations.RecordPatternReview(r.Context(), actorFrom(r), key, note)
+	person, ok := formID(r, allegation.FieldPerson)
+	if !ok {
+		return db.ErrNotFound
+	}
+	note := r.PostFormValue(allegation.FieldPatternNote)
+	err := s.allegations.RecordPatternReview(r.Context(), actorFrom(r), person, note)
 	if p, ok := errors.AsType[validate.Problems](err); ok {
-		return s.renderLowLevelLog(w, r, page.LowLevelLogView{Problems: p, Key: key, Note: note}, http.StatusUnprocessableEntity)
+		return s.renderLowLevelLog(w, r, page.LowLevelLogView{Problems: p, Person: person, Note: note}, http.StatusUnprocessableEntity)
 	}
 	if err != nil {
 		return err
 	}
 	s.flash(r, "Pattern review recorded")
 	http.Redirect(w, r, "/allegations/low-level", http.StatusSeeOther)
+	return nil
+}
+
+// formID reads a posted id (a positive whole number).
+func formID(r *http.Request, field string) (int64, bool) {
+	n, err := strconv.ParseInt(r.PostFormValue(field), 10, 64)
+	return n, err == nil && n > 0
+}
+
+// handleMergePeople handles POST /allegations/people/merge: the handler
+// answers "Is this …?" with yes. The forms are buttons, so a refusal (two
+// accounts, say) is told as a flash message where they came from; ids
+// that are not the handler's are 404.
+func (s *Server) handleMergePeople(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	person, ok1 := formID(r, allegation.FieldPerson)
+	into, ok2 := formID(r, allegation.FieldMergeInto)
+	if !ok1 || !ok2 {
+		return db.ErrNotFound
+	}
+	err := s.allegations.Merge(r.Context(), actorFrom(r), person, into)
+	if p, ok := errors.AsType[validate.Problems](err); ok {
+		s.flash(r, "Not merged: "+p[allegation.FieldMergeInto])
+	} else if err != nil {
+		return err
+	} else {
+		s.flash(r, "Merged: these records are now about one person")
+	}
+	http.Redirect(w, r, page.PeopleBackHref(r.PostFormValue("back")), http.StatusSeeOther)
+	return nil
+}
+
+// handleSeparatePeople handles POST /allegations/people/separate: a merge
+// undone.
+func (s *Server) handleSeparatePeople(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	identity, ok := formID(r, allegation.FieldIdentity)
+	if !ok {
+		return db.ErrNotFound
+	}
+	if err := s.allegations.Separate(r.Context(), actorFrom(r), identity); err != nil {
+		return err
+	}
+	s.flash(r, "Separated: those records are about a person of their own again")
+	http.Redirect(w, r, page.PeopleBackHref(r.PostFormValue("back")), http.StatusSeeOther)
 	return nil
 }
 

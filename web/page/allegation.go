@@ -257,9 +257,9 @@ type LowLevelLogView struct {
 	Log      []allegation.LogEntry
 	Rule     allegation.FlagRule
 	Problems validate.Problems
-	// Key and Note: the pattern review that was refused, as typed.
-	Key  string
-	Note string
+	// Person and Note: the pattern review that was refused, as typed.
+	Person int64
+	Note   string
 }
 
 func (v LowLevelLogView) noteID(i int) string {
@@ -269,7 +269,7 @@ func (v LowLevelLogView) noteID(i int) string {
 func (v LowLevelLogView) errorLinks() []ui.ErrorLink {
 	var links []ui.ErrorLink
 	for i, e := range v.Log {
-		if e.SubjectKey == v.Key && v.Problems[allegation.FieldPatternNote] != "" {
+		if e.Person == v.Person && v.Problems[allegation.FieldPatternNote] != "" {
 			links = append(links, ui.ErrorLink{Text: v.Problems[allegation.FieldPatternNote], Href: "#" + v.noteID(i)})
 		}
 	}
@@ -277,14 +277,14 @@ func (v LowLevelLogView) errorLinks() []ui.ErrorLink {
 }
 
 func (v LowLevelLogView) problemFor(e allegation.LogEntry) string {
-	if e.SubjectKey == v.Key {
+	if e.Person == v.Person {
 		return v.Problems[allegation.FieldPatternNote]
 	}
 	return ""
 }
 
 func (v LowLevelLogView) noteFor(e allegation.LogEntry) string {
-	if e.SubjectKey == v.Key {
+	if e.Person == v.Person {
 		return v.Note
 	}
 	return ""
@@ -331,4 +331,50 @@ func chairOptions(members []school.Member, chosen string) []selectOption {
 		out = append(out, selectOption{Value: v, Text: m.Name, Selected: v == chosen})
 	}
 	return out
+}
+
+// SamePersonView is the part of the low-level log and of a record's page
+// where the handler decides who the records are about: the people they may
+// be ("Is this …?", each with a merge), and the identities already merged
+// in, each with a way to separate it again (allegation.Merge, Separate).
+type SamePersonView struct {
+	Person  int64
+	Name    string
+	Matches []allegation.Match
+	Parts   []allegation.Part
+	// Back is where the forms return: the log, or the record's reference.
+	Back string
+	// ID makes the element ids unique on a page with several people.
+	ID string
+}
+
+func (v SamePersonView) questionID(i int) string { return v.ID + "-match-" + strconv.Itoa(i+1) }
+
+func (v SamePersonView) partID(i int) string { return v.ID + "-part-" + strconv.Itoa(i+1) }
+
+// PeopleBackLog is SamePersonView.Back for the low-level concerns log.
+const PeopleBackLog = "low-level"
+
+// PeopleBackHref is where the merge and separate forms return to: the
+// low-level concerns log, or the record back names (the log for anything
+// that is not a reference).
+func PeopleBackHref(back string) string {
+	if allegation.ValidRef(back) {
+		return "/allegations/" + back + "#related"
+	}
+	return "/allegations/low-level"
+}
+
+func int64Value(n int64) string { return strconv.FormatInt(n, 10) }
+
+// matchWhy says why Haven thinks two records may be about one adult.
+func matchWhy(m allegation.Match) string {
+	s := "Their names match"
+	if m.SameRole {
+		s += " and so do their roles"
+	}
+	if m.Account {
+		s += "; " + m.Name + " was chosen by their Haven account"
+	}
+	return s + ". Haven cannot be sure: merge them only if you know they are one person."
 }

@@ -1,0 +1,99 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/allegation"
+)
+
+var mergeFormRE = regexp.MustCompile(`(?s)action="/allegations/people/merge".*?name="person" value="(\d+)".*?name="into" value="(\d+)"`)
+var separateFormRE = regexp.MustCompile(`(?s)action="/allegations/people/separate".*?name="identity" value="(\d+)"`)
+
+// The head is asked "Is this Sam Taylor, Teacher?" in the low-level log,
+// merges the two, and sees one person with three concerns and the flag;
+// separating them puts them back. Nobody else may merge (404), not even
+// the adult they are about, and the forms' ids are not trusted.
+func TestTheHeadMergesTwoEntriesIntoOnePerson(t *testing.T) {
+	t.Parallel()
+	s := newAdultsSite(t)
+	ctx := context.Background()
+	teacher := s.person(t, "taylor@brookfield.test", actor.Staff)
+	if _, err := s.DB.Owner.Exec(ctx, `UPDATE users SET name = 'Sam Taylor' WHERE id = $1`, teacher.UserID); err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for i, account := range []int64{teacher.UserID, 0, teacher.UserID} {
+		name := "Sam Taylor"
+		if account == 0 {
+			name = "mr sam taylor"
+		}
+		r, err := s.Allegations.Submit(ctx, s.staff, allegation.Form{SubmissionID: allegation.NewSubmissionID(), SubjectName: name,
+			SubjectRole: "Teacher", SubjectUserID: account, Account: "Messaged a pupil on social media, number " + string(rune('1'+i)),
+			Kind: string(allegation.LowLevel)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, r.Ref)
+	}
+	head := s.with2FA(t, "head@brookfield.test", s.head)
+	log := head.Get("/allegations/low-level")
+	if log.Status != http.StatusOK || !strings.Contains(seen(log), "Is this Sam Taylor, Teacher?") || strings.Contains(seen(log), "Flag:") {
+		t.Fatalf("the log before merging: %d\n%s", log.Status, seen(log))
+	}
+	m := mergeFormRE.FindStringSubmatch(log.Body)
+	if m == nil {
+		t.Fatalf("no merge form:\n%s", log.Body)
+	}
+	merge := url.Values{"person": {m[1]}, "into": {m[2]}, "back": {"low-level"}}
+
+	t.Run("nobody else merges", func(t *testing.T) {
+		dsl := s.with2FA(t, "dsl@brookfield.test", actor.Actor{UserID: userID(t, s.site, "dsl@brookfield.test")})
+		admin := s.with2FA(t, "admin@brookfield.test", s.admin)
+		subject := s.staffClient(t, "taylor@brookfield.test")
+		for name, status := range map[string]int{
+			"DSL":         dsl.PostForm("/allegations/people/merge", merge).Status,
+			"admin":       admin.PostForm("/allegations/people/merge", merge).Status,
+			"the subject": subject.PostForm("/allegations/people/merge", merge).Status,
+			"separate":    subject.PostForm("/allegations/people/separate", url.Values{"identity": {m[1]}}).Status,
+		} {
+			if status != http.StatusNotFound {
+				t.Errorf("%s: %d", name, status)
+			}
+		}
+		if r := head.PostForm("/allegations/people/merge", url.Values{"person": {"x"}, "into": {m[2]}}); r.Status != http.StatusNotFound {
+			t.Errorf("a made-up id: %d", r.Status)
+		}
+		if r := head.PostForm("/allegations/people/merge", url.Values{"person": {"999999"}, "into": {m[2]}}); r.Status != http.StatusNotFound {
+			t.Errorf("someone else's id: %d", r.Status)
+		}
+	})
+
+	expectRedirect(t, head.PostForm("/allegations/people/merge", merge), "/allegations/low-level")
+	log = head.Get("/allegations/low-level")
+	text := seen(log)
+	if strings.Count(text, "Record a pattern review of") != 1 || !strings.Contains(text, "Flag: 3 low-level concerns about this person") ||
+		!strings.Contains(text, "Merged: these records are now about one person") || strings.Contains(text, "Is this") {
+		t.Fatalf("the log after merging:\n%s", text)
+	}
+	if page := seen(head.Get("/allegations/" + refs[1])); !strings.Contains(page, refs[0]) || !strings.Contains(page, refs[2]) {
+		t.Errorf("the typed one's page does not list the other two:\n%s", page)
+	}
+	sep := separateFormRE.FindStringSubmatch(log.Body)
+	if sep == nil {
+		t.Fatalf("no separate form:\n%s", log.Body)
+	}
+	expectRedirect(t, head.PostForm("/allegations/people/separate", url.Values{"identity": {sep[1]}, "back": {refs[1]}}),
+		"/allegations/"+refs[1]+"#related")
+	if text := seen(head.Get("/allegations/low-level")); strings.Count(text, "Record a pattern review of") != 2 || strings.Contains(text, "Flag:") {
+		t.Errorf("the log after separating:\n%s", text)
+	}
+	if page := seen(head.Get("/allegations/" + refs[1])); !strings.Contains(page, "Is this Sam Taylor, Teacher?") {
+		t.Errorf("the typed one's page does not ask:\n%s", page)
+	}
+}
