@@ -3,6 +3,8 @@ package allegation_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,5 +249,34 @@ func TestNamesMatch(t *testing.T) {
 		if got := allegation.SameName([]string{tc.a}, []string{tc.b}); got != tc.same {
 			t.Errorf("SameName(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.same)
 		}
+	}
+}
+
+// The person reporting is not offered as the account of the adult it is
+// about (issue 16 item 12), and a form posted with their own account
+// anyway is refused beside that field, storing nothing.
+func TestTheReporterIsNotTheirOwnSubject(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	members, err := f.svc.Members(ctx, f.ta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	if slices.Contains(ids, f.ta.UserID) || !slices.Contains(ids, f.teacher.UserID) {
+		t.Errorf("the reporter's list = %+v", members)
+	}
+	form := report("Tess Assistant", "Teaching assistant", allegation.LowLevel)
+	form.SubjectUserID = f.ta.UserID
+	_, err = f.svc.Submit(ctx, f.ta, form)
+	if p, _ := errors.AsType[validate.Problems](err); !strings.Contains(p[allegation.FieldSubjectAccount], "You cannot choose your own account") {
+		t.Errorf("their own account: %v", err)
+	}
+	if n := dbtest.Count(t, f.db.Owner, "allegations"); n != 0 {
+		t.Errorf("%d stored", n)
 	}
 }

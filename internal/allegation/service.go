@@ -100,7 +100,11 @@ func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, 
 			return err
 		}
 		r, p := f.check(now)
-		if r.subjectUserID != 0 {
+		if r.subjectUserID != 0 && r.subjectUserID == by.UserID {
+			// Members leaves the reporter out of the list; a form posted
+			// with their own account anyway is refused, not stored.
+			p.Add(FieldSubjectAccount, "You cannot choose your own account: a concern about yourself is not reported here. Choose their account, or ‘They have no account, or I am not sure’")
+		} else if r.subjectUserID != 0 {
 			ok, err := isMember(ctx, tx, by.SchoolID, r.subjectUserID)
 			if err != nil {
 				return err
@@ -207,12 +211,14 @@ type Person struct {
 }
 
 // Members returns the active members of by's school by name, for the
-// report form's "Their Haven account" list. Any member may read it.
+// report form's "Their Haven account" list — everyone but by, who cannot
+// report a concern about themselves through it (Submit refuses their own
+// account). Any member may read it.
 func (s *Service) Members(ctx context.Context, by actor.Actor) ([]Person, error) {
 	var out []Person
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE m.school_id = $1 AND m.deactivated_at IS NULL ORDER BY lower(u.name), u.id`, by.SchoolID)
+			WHERE m.school_id = $1 AND m.deactivated_at IS NULL AND m.user_id <> $2 ORDER BY lower(u.name), u.id`, by.SchoolID, by.UserID)
 		var err error
 		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Person])
 		return err

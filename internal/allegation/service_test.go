@@ -472,6 +472,9 @@ func TestAFalseAllegationIsRemovedAfterTwoSignOffs(t *testing.T) {
 	if name != "" || account != "" || key != "" || child != nil || subject != nil {
 		t.Errorf("left after removal: %q %q %q %v %v", name, account, key, child, subject)
 	}
+	if n := dbtest.Count(t, f.db.Owner, "allegations WHERE ref = $1 AND subject_id IS NOT NULL", r.Ref); n != 0 {
+		t.Error("the removed record still points at the identity of the person it was about")
+	}
 	if n := dbtest.Count(t, f.db.Owner, "allegation_lado"); n != 0 {
 		t.Errorf("%d LADO consultations left", n)
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -95,5 +96,32 @@ func TestTheHeadMergesTwoEntriesIntoOnePerson(t *testing.T) {
 	}
 	if page := seen(head.Get("/allegations/" + refs[1])); !strings.Contains(page, "Is this Sam Taylor, Teacher?") {
 		t.Errorf("the typed one's page does not ask:\n%s", page)
+	}
+}
+
+// "Their Haven account" does not list the person reporting (issue 16 item
+// 12); posting their own account anyway is a 422 with the message beside
+// the field and in the error summary, what was typed kept, nothing stored.
+func TestTheReporterIsNotListedAsTheirAccount(t *testing.T) {
+	t.Parallel()
+	s := newAdultsSite(t)
+	staff := s.staffClient(t, "sam@brookfield.test")
+	alex := userID(t, s.site, "alex@brookfield.test")
+	form := staff.Get("/allegations/new")
+	own := fmt.Sprintf(`<option value="%d"`, s.staff.UserID)
+	if form.Status != http.StatusOK || strings.Contains(form.Body, own) || !strings.Contains(form.Body, fmt.Sprintf(`<option value="%d"`, alex)) {
+		t.Fatalf("the form lists the reporter (%s), or not Alex: %d", own, form.Status)
+	}
+	id := allegationSubmissionRE.FindStringSubmatch(form.Body)[1]
+	r := staff.PostForm("/allegations", url.Values{"submission_id": {id}, "subject_name": {"Pat staff"}, "subject_role": {"Teacher"},
+		"subject_account": {fmt.Sprint(s.staff.UserID)}, "account": {"I shouted at a pupil and want it on record."},
+		"kind": {"low_level"}, "action": {"submit"}})
+	text := seen(r)
+	if r.Status != http.StatusUnprocessableEntity || strings.Count(text, "You cannot choose your own account") != 2 ||
+		!strings.Contains(r.Body, `href="#subject_account"`) || !strings.Contains(r.Body, "want it on record") {
+		t.Fatalf("own account: %d\n%s", r.Status, text)
+	}
+	if n := s.count(t, "allegations"); n != 0 {
+		t.Errorf("%d stored", n)
 	}
 }
