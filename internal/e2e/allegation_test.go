@@ -447,3 +447,58 @@ func TestTheHeadMergesOneAdultNamedTwoWays(t *testing.T) {
 		})
 	}
 }
+
+// Naming the chair of governors needs a second person (issue 16 item 13):
+// the admin chooses Colin on School settings, which says it is waiting;
+// a DSL approves it on Role requests (at a phone's size), and Colin is
+// then the chair.
+func TestNamingTheChairOfGovernorsWaitsForADSL(t *testing.T) {
+	s := newAdultsSchool(t)
+	ctx := context.Background()
+	sys := actor.SystemIn(s.school)
+	id, err := s.auth.CreateUser(ctx, sys, auth.NewUser{Email: "ada@brookfield.test", Name: "Ada Admin", Role: actor.Admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.auth.SetPassword(ctx, sys, id, journeyPassword); err != nil {
+		t.Fatal(err)
+	}
+	en, err := s.auth.StartEnrolment(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.keys["ada@brookfield.test"] = strings.ReplaceAll(en.Secret, " ", "")
+	if _, err := s.auth.ConfirmEnrolment(ctx, actor.Source{ClientIP: "192.0.2.1"}, id, codeAt(t, s.keys["ada@brookfield.test"], -30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+
+	admin := s.signIn(t, "ada@brookfield.test", browsertest.Desktop)
+	admin.Go("/admin/settings")
+	expectHeading(t, admin, "School settings")
+	admin.Select("Chair of governors", "Colin Colleague")
+	admin.Click("Save settings")
+	expectHeading(t, admin, "School settings")
+	checked(t, admin)
+	if text := admin.Text(); !strings.Contains(text, "Waiting for approval: Colin Colleague to be chair of governors") {
+		t.Fatalf("after asking:\n%s", text)
+	}
+
+	dsl := s.signIn(t, "dee@brookfield.test", browsertest.Phone)
+	navigate(dsl, browsertest.Phone, "Role requests")
+	expectHeading(t, dsl, "Role requests")
+	checked(t, dsl)
+	if text := dsl.Text(); !strings.Contains(text, "Staff to Chair of governors") {
+		t.Fatalf("role requests:\n%s", text)
+	}
+	dsl.Click("Approve: Colin Colleague, Staff to Chair of governors")
+	expectHeading(t, dsl, "Role requests")
+	checked(t, dsl)
+	if text := dsl.Text(); !strings.Contains(text, "Approved") || !strings.Contains(text, "There are no role requests waiting") {
+		t.Errorf("after approving:\n%s", text)
+	}
+	var chair int64
+	if err := s.DB.Owner.QueryRow(ctx, `SELECT chair_of_governors FROM school_settings WHERE school_id = $1`, s.school).Scan(&chair); err != nil ||
+		chair != s.ids["colin@brookfield.test"] {
+		t.Errorf("chair %d, %v", chair, err)
+	}
+}

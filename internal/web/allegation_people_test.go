@@ -125,3 +125,48 @@ func TestTheReporterIsNotListedAsTheirAccount(t *testing.T) {
 		t.Errorf("%d stored", n)
 	}
 }
+
+// Naming the chair of governors on School settings waits for a DSL or the
+// head to approve it on Role requests (issue 16 item 13); a DSL, an admin
+// or a head cannot be named (422, beside the field).
+func TestNamingTheChairWaitsForApproval(t *testing.T) {
+	t.Parallel()
+	s := newAdultsSite(t)
+	admin := s.with2FA(t, "admin@brookfield.test", s.admin)
+	alex := userID(t, s.site, "alex@brookfield.test")
+	form := url.Values{"name": {"Brookfield Primary"}, "dsl_name": {"Priya Shah"}, "dsl_phone": {"01632 960001"},
+		"front_door_name": {"MASH"}, "front_door_phone": {"01632 960100"}, "day_starts": {"8:45"}, "day_ends": {"15:15"},
+		"school_days": {"1", "2", "3", "4", "5"}, "categories": {"Neglect\nOther"}, "urgent_minutes": {"10"}, "escalation_hours": {"12"},
+		"cumulative_count": {"3"}, "cumulative_days": {"90"}, "cse_staff": {"2"}, "require_2fa": {"no"},
+		"chair_of_governors": {fmt.Sprint(s.dsl2.UserID)}}
+	r := admin.PostForm("/admin/settings", form)
+	if r.Status != http.StatusUnprocessableEntity || strings.Count(seen(r), "The chair of governors cannot be a DSL") != 2 ||
+		!strings.Contains(r.Body, `href="#chair-of-governors"`) {
+		t.Fatalf("a DSL as chair: %d\n%s", r.Status, seen(r))
+	}
+	form.Set("chair_of_governors", fmt.Sprint(alex))
+	expectRedirect(t, admin.PostForm("/admin/settings", form), "/admin/settings")
+	page := admin.Get("/admin/settings")
+	if text := seen(page); !strings.Contains(text, "waits for a DSL or the head to approve it") ||
+		!strings.Contains(text, "Waiting for approval: Pat staff to be chair of governors") ||
+		!strings.Contains(page.Body, fmt.Sprintf(`value="%d" selected`, s.chair.UserID)) {
+		t.Fatalf("after asking:\n%s", text)
+	}
+	var chair, request int64
+	if err := s.DB.Owner.QueryRow(context.Background(), `SELECT chair_of_governors, (SELECT id FROM role_requests WHERE role = 'chair' AND status = 'pending')
+		FROM school_settings WHERE school_id = $1`, s.school).Scan(&chair, &request); err != nil || chair != s.chair.UserID {
+		t.Fatalf("chair %d, %v", chair, err)
+	}
+	if r := admin.PostForm(fmt.Sprintf("/role-requests/%d/approve", request), nil); r.Status != http.StatusForbidden {
+		t.Errorf("the admin approves: %d", r.Status)
+	}
+	dsl := s.with2FA(t, "dsl2@brookfield.test", s.dsl2)
+	if text := seen(dsl.Get("/role-requests")); !strings.Contains(text, "Staff to Chair of governors") {
+		t.Fatalf("role requests:\n%s", text)
+	}
+	expectRedirect(t, dsl.PostForm(fmt.Sprintf("/role-requests/%d/approve", request), nil), "/role-requests")
+	if err := s.DB.Owner.QueryRow(context.Background(), `SELECT chair_of_governors FROM school_settings WHERE school_id = $1`, s.school).
+		Scan(&chair); err != nil || chair != alex {
+		t.Errorf("after approval: chair %d, %v", chair, err)
+	}
+}

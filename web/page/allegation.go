@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/allegation"
+	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -324,7 +324,10 @@ type AllegationSettingsView struct {
 func chairOptions(members []school.Member, chosen string) []selectOption {
 	out := []selectOption{{Value: "", Text: "None named yet"}}
 	for _, m := range members {
-		if m.Role == actor.Head {
+		// A head, an admin or a DSL cannot be the chair (auth.ChairProblem);
+		// a chair named before that rule stays listed, so saving the form
+		// does not remove them unasked.
+		if auth.ChairProblem(m.Role) != "" && i64(m.UserID) != chosen {
 			continue
 		}
 		v := i64(m.UserID)
