@@ -171,7 +171,12 @@ func (s *Server) handleAllegation(w http.ResponseWriter, r *http.Request) error 
 // renderAllegation shows the record of the route to its handler, with v's
 // problems and typed values (a small form on the page that was refused).
 func (s *Server) renderAllegation(w http.ResponseWriter, r *http.Request, v page.AllegationView, status int) error {
-	c, err := s.allegations.Case(r.Context(), actorFrom(r), chi.URLParam(r, "ref"))
+	return s.renderAllegationOf(w, r, chi.URLParam(r, "ref"), v, status)
+}
+
+// renderAllegationOf renders the handler's page of the record ref.
+func (s *Server) renderAllegationOf(w http.ResponseWriter, r *http.Request, ref string, v page.AllegationView, status int) error {
+	c, err := s.allegations.Case(r.Context(), actorFrom(r), ref)
 	if err != nil {
 		return err
 	}
@@ -345,9 +350,9 @@ func formID(r *http.Request, field string) (int64, bool) {
 }
 
 // handleMergePeople handles POST /allegations/people/merge: the handler
-// answers "Is this …?" with yes. The forms are buttons, so a refusal (two
-// accounts, say) is told as a flash message where they came from; ids
-// that are not the handler's are 404.
+// answers "Is this …?" with yes. A refusal (two accounts, say, from a page
+// that is out of date) is the page they came from with the problem (422);
+// ids that are not the handler's are 404.
 func (s *Server) handleMergePeople(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return err
@@ -359,12 +364,15 @@ func (s *Server) handleMergePeople(w http.ResponseWriter, r *http.Request) error
 	}
 	err := s.allegations.Merge(r.Context(), actorFrom(r), person, into)
 	if p, ok := errors.AsType[validate.Problems](err); ok {
-		s.flash(r, "Not merged: "+p[allegation.FieldMergeInto])
-	} else if err != nil {
-		return err
-	} else {
-		s.flash(r, "Merged: these records are now about one person")
+		if back := r.PostFormValue("back"); allegation.ValidRef(back) {
+			return s.renderAllegationOf(w, r, back, page.AllegationView{Problems: p}, http.StatusUnprocessableEntity)
+		}
+		return s.renderLowLevelLog(w, r, page.LowLevelLogView{Problems: p, Person: person}, http.StatusUnprocessableEntity)
 	}
+	if err != nil {
+		return err
+	}
+	s.flash(r, "Merged: these records are now about one person")
 	http.Redirect(w, r, page.PeopleBackHref(r.PostFormValue("back")), http.StatusSeeOther)
 	return nil
 }

@@ -97,6 +97,26 @@ func TestTheHeadMergesTwoEntriesIntoOnePerson(t *testing.T) {
 	if page := seen(head.Get("/allegations/" + refs[1])); !strings.Contains(page, "Is this Sam Taylor, Teacher?") {
 		t.Errorf("the typed one's page does not ask:\n%s", page)
 	}
+
+	t.Run("two accounts are refused beside the question, 422", func(t *testing.T) {
+		other, err := s.Allegations.Submit(ctx, s.staff, allegation.Form{SubmissionID: allegation.NewSubmissionID(), SubjectName: "Pat staff",
+			SubjectRole: "Teacher", SubjectUserID: userID(t, s.site, "alex@brookfield.test"), Account: "Late again.", Kind: string(allegation.LowLevel)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tom, alex int64
+		if err := s.DB.Owner.QueryRow(ctx, `SELECT (SELECT subject_id FROM allegations WHERE ref = $1), (SELECT subject_id FROM allegations WHERE ref = $2)`,
+			refs[0], other.Ref).Scan(&tom, &alex); err != nil {
+			t.Fatal(err)
+		}
+		for _, back := range []string{"low-level", refs[0]} {
+			r := head.PostForm("/allegations/people/merge", url.Values{"person": {fmt.Sprint(tom)}, "into": {fmt.Sprint(alex)}, "back": {back}})
+			if r.Status != http.StatusUnprocessableEntity || strings.Count(seen(r), "They have different Haven accounts") != 2 ||
+				!strings.Contains(r.Body, `-merge-error"`) {
+				t.Errorf("back to %s: %d\n%s", back, r.Status, seen(r))
+			}
+		}
+	})
 }
 
 // "Their Haven account" does not list the person reporting (issue 16 item

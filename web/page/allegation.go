@@ -158,13 +158,15 @@ func (v AllegationView) errorLinks() []ui.ErrorLink {
 	links := ui.ErrorLinks(v.Problems, allegation.FieldNewKind, allegation.FieldLADOOn, allegation.FieldLADOOfficer,
 		allegation.FieldLADOAdvice, allegation.FieldLADORef, allegation.FieldActionKind, allegation.FieldActionOn,
 		allegation.FieldActionNote, allegation.FieldOutcome, allegation.FieldOutcomeNote, allegation.FieldDOB,
-		allegation.FieldLeftOn, allegation.FieldReviewNote, allegation.FieldSignOff)
+		allegation.FieldLeftOn, allegation.FieldReviewNote, allegation.FieldSignOff, allegation.FieldMergeInto)
 	for i := range links {
 		switch links[i].Href {
 		case "#" + allegation.FieldLADOOn, "#" + allegation.FieldActionOn, "#" + allegation.FieldDOB, "#" + allegation.FieldLeftOn:
 			links[i].Href += "-day"
 		case "#" + allegation.FieldSignOff:
 			links[i].Href = "#retention"
+		case "#" + allegation.FieldMergeInto:
+			links[i].Href = "#case-merge-error"
 		}
 	}
 	return links
@@ -272,6 +274,9 @@ func (v LowLevelLogView) errorLinks() []ui.ErrorLink {
 		if e.Person == v.Person && v.Problems[allegation.FieldPatternNote] != "" {
 			links = append(links, ui.ErrorLink{Text: v.Problems[allegation.FieldPatternNote], Href: "#" + v.noteID(i)})
 		}
+		if e.Person == v.Person && v.Problems[allegation.FieldMergeInto] != "" {
+			links = append(links, ui.ErrorLink{Text: v.Problems[allegation.FieldMergeInto], Href: "#person-" + strconv.Itoa(i+1) + "-merge-error"})
+		}
 	}
 	return links
 }
@@ -349,6 +354,16 @@ type SamePersonView struct {
 	Back string
 	// ID makes the element ids unique on a page with several people.
 	ID string
+	// Error is why a merge was refused ("": none).
+	Error string
+}
+
+// mergeError is the merge problem of the log entry e, if it was refused.
+func (v LowLevelLogView) mergeError(e allegation.LogEntry) string {
+	if e.Person == v.Person {
+		return v.Problems[allegation.FieldMergeInto]
+	}
+	return ""
 }
 
 func (v SamePersonView) questionID(i int) string { return v.ID + "-match-" + strconv.Itoa(i+1) }
