@@ -20,21 +20,28 @@ import (
 // per adult, so that a pattern of small things is seen — reviewed by the
 // handler, with a flag when they add up (LowLevelFlag).
 
-// LogEntry is one adult in the low-level concerns log.
+// LogEntry is one adult in the low-level concerns log: a person, however
+// the records named them (people.go).
 type LogEntry struct {
-	SubjectKey string
-	Name       string // as the latest concern names them
-	Role       string
-	Concerns   []Summary // newest first
-	LeftOn     *time.Time
-	Flag       Flag
-	LastReview PatternReview // zero: never reviewed
+	Person   int64
+	Name     string // as the latest concern names them
+	Role     string
+	Account  bool      // a record about them names their Haven account
+	Concerns []Summary // their low-level concerns, newest first
+	LeftOn   *time.Time
+	Flag     Flag
+	// LastReview is the latest pattern review of them (zero: never reviewed).
+	LastReview PatternReview
+	Parts      []Part  // identities merged into them, to separate again
+	Matches    []Match // other people they may be: "Is this …?"
 }
 
 // LowLevelLog returns the low-level concerns by handles, one entry per
 // adult — raised flags first, then the latest concern first — with the
-// school's flag rule, and audits allegation.low_level_log. Anyone but a
-// handler gets db.ErrNotFound.
+// school's flag rule, and audits allegation.low_level_log. Concerns about
+// one person count together however each named them, once the handler
+// has merged them (Merge); each entry offers the likely matches. Anyone
+// but a handler gets db.ErrNotFound.
 func (s *Service) LowLevelLog(ctx context.Context, by actor.Actor) ([]LogEntry, FlagRule, error) {
 	now := s.now()
 	var out []LogEntry
@@ -48,46 +55,27 @@ func (s *Service) LowLevelLog(ctx context.Context, by actor.Actor) ([]LogEntry, 
 			return err
 		}
 		rule = st.Flag
-		type row struct {
-			Summary
-			Key    string
-			LeftOn *time.Time
-		}
-		rows, _ := tx.Query(ctx, `SELECT a.ref, a.routed_to, a.kind, a.subject_name, a.subject_role, a.status,
-				coalesce(a.outcome, ''), a.created_at, false, false, '0001-01-01'::timestamptz, false, a.subject_key, a.subject_left_on
-			FROM allegations a
-			WHERE a.school_id = $1 AND a.kind = 'low_level' AND a.deleted_at IS NULL
-			  AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)
-			ORDER BY a.created_at DESC, a.id DESC`, by.SchoolID)
-		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-			var x row
-			err := r.Scan(&x.Ref, &x.RoutedTo, &x.Kind, &x.SubjectName, &x.SubjectRole, &x.Status, &x.Outcome, &x.CreatedAt,
-				&x.Removed, &x.Consulted, &x.LADODue, &x.LADOPrompt, &x.Key, &x.LeftOn)
-			return x, err
-		})
+		people, err := subjects(ctx, tx, by.SchoolID)
 		if err != nil {
 			return err
 		}
-		index := map[string]int{}
-		for _, r := range list {
-			i, ok := index[r.Key]
-			if !ok {
-				i = len(out)
-				index[r.Key] = i
-				out = append(out, LogEntry{SubjectKey: r.Key, Name: r.SubjectName, Role: r.SubjectRole, LeftOn: r.LeftOn})
+		for _, p := range people {
+			e := LogEntry{Person: p.ID, Name: p.Name, Role: p.Role, Account: p.Account, LeftOn: p.LeftOn, Parts: p.Parts, Matches: p.Matches}
+			var dates []time.Time
+			for _, c := range p.Records {
+				if c.Kind == LowLevel {
+					e.Concerns = append(e.Concerns, c)
+					dates = append(dates, c.CreatedAt)
+				}
 			}
-			out[i].Concerns = append(out[i].Concerns, r.Summary)
-		}
-		for i := range out {
-			e := &out[i]
-			if e.LastReview, err = lastReview(ctx, tx, by.SchoolID, e.SubjectKey); err != nil {
+			if len(e.Concerns) == 0 {
+				continue
+			}
+			if e.LastReview, err = lastReview(ctx, tx, by.SchoolID, p.ID); err != nil {
 				return err
 			}
-			var dates []time.Time
-			for _, c := range e.Concerns {
-				dates = append(dates, c.CreatedAt)
-			}
 			e.Flag = LowLevelFlag(dates, e.LastReview.At, rule, now)
+			out = append(out, e)
 		}
 		slices.SortStableFunc(out, func(a, b LogEntry) int {
 			if a.Flag.Raised != b.Flag.Raised {
@@ -107,11 +95,12 @@ func (s *Service) LowLevelLog(ctx context.Context, by actor.Actor) ([]LogEntry, 
 }
 
 // RecordPatternReview records the handler's review of the low-level
-// concerns about the adult with key — what they found — which settles a
-// raised flag until the next low-level concern about them. The handler
-// must handle a low-level concern about them (db.ErrNotFound otherwise).
+// concerns about the person (LogEntry.Person) — what they found — which
+// settles a raised flag until the next low-level concern about them. The
+// handler must handle a low-level concern about them (db.ErrNotFound
+// otherwise).
 // Audited as allegation.pattern_review, naming their latest concern.
-func (s *Service) RecordPatternReview(ctx context.Context, by actor.Actor, key, note string) error {
+func (s *Service) RecordPatternReview(ctx context.Context, by actor.Actor, person int64, note string) error {
 	note = strings.TrimSpace(note)
 	if msg := validate.Text(note, "what your review found", true, 20000); msg != "" {
 		return validate.Problems{FieldPatternNote: msg}
@@ -120,21 +109,21 @@ func (s *Service) RecordPatternReview(ctx context.Context, by actor.Actor, key, 
 		if err := mustHandle(ctx, tx, by); err != nil {
 			return err
 		}
-		var ref string
+		var ref, key string
 		var route Route
 		var subject *int64
-		err := tx.QueryRow(ctx, `SELECT a.ref, a.routed_to, a.subject_user_id FROM allegations a
-			WHERE a.school_id = $1 AND a.subject_key = $2 AND a.kind = 'low_level' AND a.deleted_at IS NULL
+		err := tx.QueryRow(ctx, `SELECT a.ref, a.routed_to, a.subject_user_id, a.subject_key FROM allegations a
+			WHERE a.school_id = $1 AND a.subject_id IN `+personIdentities+` AND a.kind = 'low_level' AND a.deleted_at IS NULL
 			  AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)
-			ORDER BY a.created_at DESC, a.id DESC LIMIT 1`, by.SchoolID, key).Scan(&ref, &route, &subject)
+			ORDER BY a.created_at DESC, a.id DESC LIMIT 1`, by.SchoolID, person).Scan(&ref, &route, &subject, &key)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return db.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO allegation_pattern_reviews (school_id, routed_to, subject_user_id, subject_key, note, reviewed_by, reviewed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, by.SchoolID, route, subject, key, note, by.UserID, s.now()); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO allegation_pattern_reviews (school_id, routed_to, subject_user_id, subject_key, subject_id, note, reviewed_by, reviewed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, by.SchoolID, route, subject, key, person, note, by.UserID, s.now()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "allegation.pattern_review", SubjectType: "allegation", SubjectID: ref})

@@ -100,7 +100,11 @@ func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, 
 			return err
 		}
 		r, p := f.check(now)
-		if r.subjectUserID != 0 {
+		if r.subjectUserID != 0 && r.subjectUserID == by.UserID {
+			// Members leaves the reporter out of the list; a form posted
+			// with their own account anyway is refused, not stored.
+			p.Add(FieldSubjectAccount, "You cannot choose your own account: a concern about yourself is not reported here. Choose their account, or ‘They have no account, or I am not sure’")
+		} else if r.subjectUserID != 0 {
 			ok, err := isMember(ctx, tx, by.SchoolID, r.subjectUserID)
 			if err != nil {
 				return err
@@ -207,12 +211,14 @@ type Person struct {
 }
 
 // Members returns the active members of by's school by name, for the
-// report form's "Their Haven account" list. Any member may read it.
+// report form's "Their Haven account" list — everyone but by, who cannot
+// report a concern about themselves through it (Submit refuses their own
+// account). Any member may read it.
 func (s *Service) Members(ctx context.Context, by actor.Actor) ([]Person, error) {
 	var out []Person
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE m.school_id = $1 AND m.deactivated_at IS NULL ORDER BY lower(u.name), u.id`, by.SchoolID)
+			WHERE m.school_id = $1 AND m.deactivated_at IS NULL AND m.user_id <> $2 ORDER BY lower(u.name), u.id`, by.SchoolID, by.UserID)
 		var err error
 		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Person])
 		return err
@@ -313,6 +319,8 @@ type Case struct {
 	LADODue       time.Time
 	LADOPrompt    bool
 	Related       []Summary // other records about the same adult, newest first
+	Parts         []Part    // identities merged into the adult, to separate again
+	Matches       []Match   // other people the adult may be: "Is this …?"
 	Flag          Flag      // of the low-level concerns about the same adult
 	FlagRule      FlagRule
 	Retention     Retention
@@ -369,11 +377,18 @@ func (s *Service) Case(ctx context.Context, by actor.Actor, ref string) (Case, e
 		}
 		c.FlagRule = st.Flag
 		if !c.Removed() {
-			if c.Related, err = related(ctx, tx, by.SchoolID, c.SubjectKey, c.ID); err != nil {
+			if c.Related, err = related(ctx, tx, by.SchoolID, c.Person, c.Ref); err != nil {
 				return err
 			}
-			if c.Flag, err = flagOf(ctx, tx, by.SchoolID, c.SubjectKey, st.Flag, now); err != nil {
+			if c.Flag, err = flagOf(ctx, tx, by.SchoolID, c.Person, st.Flag, now); err != nil {
 				return err
+			}
+			people, err := subjects(ctx, tx, by.SchoolID)
+			if err != nil {
+				return err
+			}
+			if p, err := subjectOf(people, c.Person); err == nil {
+				c.Parts, c.Matches = p.Parts, p.Matches
 			}
 		}
 		if c.Retention, err = retentionOf(ctx, tx, by.SchoolID, c.Allegation, st.Retention, now); err != nil {
@@ -614,7 +629,8 @@ func (s *Service) RecordOutcome(ctx context.Context, by actor.Actor, ref string,
 }
 
 // RecordLeft records the day the adult the concern ref is about left the
-// school, on every record about them the handler handles: their low-level
+// school, on every record about them (the person, merged or not) the
+// handler handles: their low-level
 // concerns then come up for review. Audited as allegation.subject_left.
 func (s *Service) RecordLeft(ctx context.Context, by actor.Actor, ref string, on DateParts) error {
 	p := validate.Problems{}
@@ -624,8 +640,8 @@ func (s *Service) RecordLeft(ctx context.Context, by actor.Actor, ref string, on
 	}
 	return s.change(ctx, by, ref, FieldLeftOn, func(tx pgx.Tx, a Allegation) error {
 		tag, err := tx.Exec(ctx, `UPDATE allegations a SET subject_left_on = $3
-			WHERE a.school_id = $1 AND a.subject_key = $2 AND a.deleted_at IS NULL
-			  AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)`, by.SchoolID, a.SubjectKey, left)
+			WHERE a.school_id = $1 AND a.subject_id IN `+personIdentities+` AND a.deleted_at IS NULL
+			  AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)`, by.SchoolID, a.Person, left)
 		if err != nil {
 			return err
 		}

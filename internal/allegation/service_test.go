@@ -352,13 +352,13 @@ func TestLowLevelConcernsAddUp(t *testing.T) {
 	if rule != allegation.DefaultFlagRule || len(log) != 1 || len(log[0].Concerns) != 3 || !log[0].Flag.Raised {
 		t.Fatalf("log = %+v", log)
 	}
-	if err := f.svc.RecordPatternReview(ctx, f.head, log[0].SubjectKey, ""); err == nil {
+	if err := f.svc.RecordPatternReview(ctx, f.head, log[0].Person, ""); err == nil {
 		t.Error("a review without a note")
 	}
-	if err := f.svc.RecordPatternReview(ctx, f.dsl, log[0].SubjectKey, "Looked"); !errors.Is(err, db.ErrNotFound) {
+	if err := f.svc.RecordPatternReview(ctx, f.dsl, log[0].Person, "Looked"); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("a DSL reviews: %v", err)
 	}
-	if err := f.svc.RecordPatternReview(ctx, f.head, log[0].SubjectKey, "Spoke to Tom about boundaries; no pattern of concern to children."); err != nil {
+	if err := f.svc.RecordPatternReview(ctx, f.head, log[0].Person, "Spoke to Tom about boundaries; no pattern of concern to children."); err != nil {
 		t.Fatal(err)
 	}
 	log, _, _ = f.svc.LowLevelLog(ctx, f.head)
@@ -471,6 +471,9 @@ func TestAFalseAllegationIsRemovedAfterTwoSignOffs(t *testing.T) {
 	}
 	if name != "" || account != "" || key != "" || child != nil || subject != nil {
 		t.Errorf("left after removal: %q %q %q %v %v", name, account, key, child, subject)
+	}
+	if n := dbtest.Count(t, f.db.Owner, "allegations WHERE ref = $1 AND subject_id IS NOT NULL", r.Ref); n != 0 {
+		t.Error("the removed record still points at the identity of the person it was about")
 	}
 	if n := dbtest.Count(t, f.db.Owner, "allegation_lado"); n != 0 {
 		t.Errorf("%d LADO consultations left", n)

@@ -46,6 +46,9 @@ type Allegation struct {
 	ReviewAfter    *time.Time
 	ReviewNote     string
 	DeletedAt      *time.Time
+	// Person is the adult it is about, however it named them (people.go):
+	// their first identity (0 once its personal data is removed).
+	Person int64
 }
 
 // Removed reports whether the record's personal data has been removed.
@@ -76,7 +79,8 @@ const selectAllegation = `SELECT a.id, a.ref, a.routed_to, a.kind, coalesce(a.su
 		a.subject_key, a.account, a.happened_on, a.happened_time, a.location, a.witnesses, coalesce(a.child_id, 0),
 		coalesce(ch.first_name || ' ' || ch.last_name, ''), a.status, a.reported_by, coalesce(rb.name, ''), a.created_at,
 		a.acknowledged_at, coalesce(ab.name, ''), coalesce(a.outcome, ''), a.outcome_note, a.outcome_at, coalesce(ob.name, ''),
-		a.subject_dob, a.retain_until, a.subject_left_on, a.reviewed_at, a.review_after, a.review_note, a.deleted_at
+		a.subject_dob, a.retain_until, a.subject_left_on, a.reviewed_at, a.review_after, a.review_note, a.deleted_at,
+		coalesce((SELECT coalesce(s.merged_into, s.id) FROM allegation_subjects s WHERE s.school_id = a.school_id AND s.id = a.subject_id), 0)
 	FROM allegations a
 	LEFT JOIN children ch ON ch.school_id = a.school_id AND ch.id = a.child_id
 	LEFT JOIN users rb ON rb.id = a.reported_by
@@ -236,13 +240,13 @@ func list(ctx context.Context, q db.Querier, schoolID int64) ([]Summary, error) 
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Summary])
 }
 
-// related returns the other records about the adult with key that the
-// transaction's user handles, newest first.
-func related(ctx context.Context, q db.Querier, schoolID int64, key string, except int64) ([]Summary, error) {
+// related returns the other records about the person (their first
+// identity) that the transaction's user handles, newest first.
+func related(ctx context.Context, q db.Querier, schoolID int64, person int64, except string) ([]Summary, error) {
 	rows, _ := q.Query(ctx, selectSummary+`
-		WHERE a.school_id = $1 AND a.subject_key = $2 AND a.id <> $3 AND a.deleted_at IS NULL
+		WHERE a.school_id = $1 AND a.subject_id IN `+personIdentities+` AND a.ref <> $3 AND a.deleted_at IS NULL
 		  AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)
-		ORDER BY a.created_at DESC, a.id DESC`, schoolID, key, except)
+		ORDER BY a.created_at DESC, a.id DESC`, schoolID, person, except)
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Summary])
 }
 
@@ -260,17 +264,17 @@ func actions(ctx context.Context, q db.Querier, schoolID, id int64) ([]Action, e
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Action])
 }
 
-// flagOf is the low-level flag of the adult with key, from the records
-// the transaction's user handles.
-func flagOf(ctx context.Context, q db.Querier, schoolID int64, key string, r FlagRule, now time.Time) (Flag, error) {
+// flagOf is the low-level flag of the person (their first identity), from
+// the records the transaction's user handles.
+func flagOf(ctx context.Context, q db.Querier, schoolID int64, person int64, r FlagRule, now time.Time) (Flag, error) {
 	rows, _ := q.Query(ctx, `SELECT a.created_at FROM allegations a
-		WHERE a.school_id = $1 AND a.subject_key = $2 AND a.kind = 'low_level' AND a.deleted_at IS NULL
-		  AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)`, schoolID, key)
+		WHERE a.school_id = $1 AND a.subject_id IN `+personIdentities+` AND a.kind = 'low_level' AND a.deleted_at IS NULL
+		  AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)`, schoolID, person)
 	dates, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
 	if err != nil {
 		return Flag{}, err
 	}
-	last, err := lastReview(ctx, q, schoolID, key)
+	last, err := lastReview(ctx, q, schoolID, person)
 	if err != nil {
 		return Flag{}, err
 	}
@@ -284,13 +288,14 @@ type PatternReview struct {
 	At   time.Time
 }
 
-// lastReview is the latest pattern review of the adult with key that the
-// transaction's user may see (zero: none).
-func lastReview(ctx context.Context, q db.Querier, schoolID int64, key string) (PatternReview, error) {
+// lastReview is the latest pattern review of the person (their first
+// identity), made of any identity of theirs, that the transaction's user
+// may see (zero: none).
+func lastReview(ctx context.Context, q db.Querier, schoolID int64, person int64) (PatternReview, error) {
 	var r PatternReview
 	err := q.QueryRow(ctx, `SELECT r.note, coalesce(u.name, ''), r.reviewed_at FROM allegation_pattern_reviews r
 		LEFT JOIN users u ON u.id = r.reviewed_by
-		WHERE r.school_id = $1 AND r.subject_key = $2 ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1`, schoolID, key).
+		WHERE r.school_id = $1 AND r.subject_id IN `+personIdentities+` ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1`, schoolID, person).
 		Scan(&r.Note, &r.By, &r.At)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return PatternReview{}, nil

@@ -140,6 +140,8 @@ func RoleName(r actor.Role, deputy bool) string {
 		return "Head"
 	case actor.Admin:
 		return "Admin"
+	case RoleChair:
+		return "Chair of governors"
 	}
 	return string(r)
 }

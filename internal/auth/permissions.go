@@ -225,6 +225,8 @@ var routes = map[string]Rule{
 	"GET /allegations":                    AnyMember,
 	"GET /allegations/low-level":          AnyMember,
 	"POST /allegations/low-level/reviews": AnyMember,
+	"POST /allegations/people/merge":      AnyMember, // the handler merges two people into one
+	"POST /allegations/people/separate":   AnyMember,
 	"GET /allegations/retention":          AnyMember, // heads, admins and the chair of governors
 	"GET /allegations/{ref}":              AnyMember,
 	"POST /allegations/{ref}/acknowledge": AnyMember,

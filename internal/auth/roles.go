@@ -49,6 +49,9 @@ func (s *Service) ChangeRole(ctx context.Context, by actor.Actor, userID int64, 
 				return err
 			}
 		}
+		if err := notChair(ctx, tx, by.SchoolID, userID, role); err != nil {
+			return err
+		}
 		if err := withdrawRoleRequests(ctx, tx, by.SchoolID, userID); err != nil {
 			return err
 		}
@@ -135,10 +138,11 @@ func withdrawRoleRequests(ctx context.Context, q db.Querier, schoolID, userID in
 	return err
 }
 
-// RoleRequest is a request to give someone the DSL or head role, waiting
-// for a second person.
+// RoleRequest is a request to give someone the DSL or head role, or to
+// name them chair of governors (RoleChair), waiting for a second person.
 type RoleRequest struct {
 	ID              int64
+	UserID          int64  // 0 for an invitation
 	Name            string // the person it is about
 	Email           string
 	Role            actor.Role
@@ -160,7 +164,7 @@ func (s *Service) RoleRequests(ctx context.Context, by actor.Actor) ([]RoleReque
 	var out []RoleRequest
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `
-			SELECT r.id, coalesce(u.name, i.name) AS name, coalesce(u.email, i.email) AS email, r.role, r.deputy,
+			SELECT r.id, coalesce(r.user_id, 0) AS user_id, coalesce(u.name, i.name) AS name, coalesce(u.email, i.email) AS email, r.role, r.deputy,
 			       coalesce(m.role, '') AS current_role, coalesce(rb.name, 'Haven') AS requested_by, r.requested_at,
 			       r.invitation_id IS NOT NULL AS invitation,
 			       (r.requested_by = $2 OR r.user_id = $2 OR i.email = (SELECT email FROM users WHERE id = $2)) IS TRUE AS made_or_about_self
@@ -184,7 +188,9 @@ func (s *Service) RoleRequests(ctx context.Context, by actor.Actor) ([]RoleReque
 // DecideRoleRequest approves or rejects a pending role request of by's
 // school. Only a DSL or the head may decide, and never one they asked for
 // or one about themselves (ErrOwnRequest). Approving gives the role at once
-// (ending the person's sessions) or, for an invitation, sends it. Audited.
+// (ending the person's sessions), names the chair of governors (RoleChair),
+// or, for an invitation, sends it. The chair may not become a DSL or head,
+// nor someone who has become one the chair (validate.Problems). Audited.
 // An unknown or decided request is db.ErrNotFound.
 func (s *Service) DecideRoleRequest(ctx context.Context, by actor.Actor, requestID int64, approve bool) error {
 	if err := allow(by, actor.DSL, actor.Head); err != nil {
@@ -226,9 +232,18 @@ func (s *Service) DecideRoleRequest(ctx context.Context, by actor.Actor, request
 			} else {
 				_, err = tx.Exec(ctx, `UPDATE invitations SET status = 'rejected' WHERE id = $1`, *invitationID)
 			}
+		case role == RoleChair:
+			e = userSubject(e, *userID)
+			if approve {
+				e.Details["setting"] = "chair_of_governors"
+				err = approveChair(ctx, tx, by.SchoolID, *userID)
+			}
 		default:
 			e = userSubject(e, *userID)
 			if approve {
+				err = notChair(ctx, tx, by.SchoolID, *userID, role)
+			}
+			if approve && err == nil {
 				var m Member
 				if m, err = lockMember(ctx, tx, by.SchoolID, *userID); err == nil {
 					e.Details["from"] = string(m.Role)
@@ -246,6 +261,9 @@ func (s *Service) DecideRoleRequest(ctx context.Context, by actor.Actor, request
 		}
 		return audit.Record(ctx, tx, by, e)
 	})
+	if _, ok := errors.AsType[validate.Problems](err); ok {
+		return err
+	}
 	if err != nil && !errors.Is(err, db.ErrNotFound) && !errors.Is(err, ErrOwnRequest) && !errors.Is(err, ErrLastAdmin) {
 		return fmt.Errorf("decide role request %d: %w", requestID, err)
 	}

@@ -49,6 +49,7 @@ var definers = []string{
 	"auth_invitation_by_token_hash", // an invitation by its link, before sign-in (00110)
 	"auth_password_link",            // a password link's person, before sign-in (00110)
 	"auth_user_id_by_email",         // an account by email, before sign-in (00110)
+	"allegation_subject_assign",     // a new concern about an adult joins the identity of earlier ones about them (00166)
 	"merge_inline_child",            // merging a child added inline into the roll child (00093)
 	"retention_delete_child",        // deleting a child's record after two sign-offs (00094)
 	"transfer_by_receipt",           // a transfer by its receipt link's hash, before the receiver signs in: ids only (00096)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/apptest"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/browsertest"
@@ -397,4 +398,107 @@ func dbCount(t *testing.T, s *adultsSchool, table string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// One teacher named two ways (issue 16 item 1): two low-level concerns
+// choose Colin's Haven account, one only types "Mr Colin Colleague". The
+// head, at phone and desktop sizes, is asked "Is this …?" in the
+// low-level log, merges them, sees one person with three concerns and the
+// flag, and separates them again.
+func TestTheHeadMergesOneAdultNamedTwoWays(t *testing.T) {
+	s := newAdultsSchool(t)
+	ctx := context.Background()
+	sam := actor.Actor{UserID: s.ids["sam@brookfield.test"], SchoolID: s.school, Role: actor.Staff}
+	for i, account := range []int64{s.ids["colin@brookfield.test"], 0, s.ids["colin@brookfield.test"]} {
+		name := "Colin Colleague"
+		if account == 0 {
+			name = "Mr Colin Colleague"
+		}
+		if _, err := s.Allegations.Submit(ctx, sam, allegation.Form{SubmissionID: allegation.NewSubmissionID(), SubjectName: name,
+			SubjectRole: "Teaching assistant", SubjectUserID: account, Account: fmt.Sprintf("Gave a pupil a lift home, time %d.", i+1),
+			Kind: string(allegation.LowLevel)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, vp := range viewports {
+		t.Run(vp.Name, func(t *testing.T) {
+			head := s.signIn(t, "hazel@brookfield.test", vp)
+			navigate(head, vp, "Concerns about adults")
+			head.Click("Low-level concerns log")
+			expectHeading(t, head, "Low-level concerns log")
+			checked(t, head)
+			if text := head.Text(); !strings.Contains(text, "Is this Colin Colleague, Teaching assistant?") || strings.Contains(text, "Flag:") {
+				t.Fatalf("before merging:\n%s", text)
+			}
+			head.Click("Yes, this is Colin Colleague")
+			expectHeading(t, head, "Low-level concerns log")
+			checked(t, head)
+			text := head.Text()
+			if !strings.Contains(text, "Flag: 3 low-level concerns about this person") || strings.Contains(text, "Is this") ||
+				strings.Count(text, "Record a pattern review of") != 1 {
+				t.Fatalf("after merging:\n%s", text)
+			}
+			head.Click("Separate Mr Colin Colleague again")
+			expectHeading(t, head, "Low-level concerns log")
+			checked(t, head)
+			if text := head.Text(); !strings.Contains(text, "Is this Colin Colleague, Teaching assistant?") || strings.Contains(text, "Flag:") {
+				t.Errorf("after separating:\n%s", text)
+			}
+		})
+	}
+}
+
+// Naming the chair of governors needs a second person (issue 16 item 13):
+// the admin chooses Colin on School settings, which says it is waiting;
+// a DSL approves it on Role requests (at a phone's size), and Colin is
+// then the chair.
+func TestNamingTheChairOfGovernorsWaitsForADSL(t *testing.T) {
+	s := newAdultsSchool(t)
+	ctx := context.Background()
+	sys := actor.SystemIn(s.school)
+	id, err := s.auth.CreateUser(ctx, sys, auth.NewUser{Email: "ada@brookfield.test", Name: "Ada Admin", Role: actor.Admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.auth.SetPassword(ctx, sys, id, journeyPassword); err != nil {
+		t.Fatal(err)
+	}
+	en, err := s.auth.StartEnrolment(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.keys["ada@brookfield.test"] = strings.ReplaceAll(en.Secret, " ", "")
+	if _, err := s.auth.ConfirmEnrolment(ctx, actor.Source{ClientIP: "192.0.2.1"}, id, codeAt(t, s.keys["ada@brookfield.test"], -30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+
+	admin := s.signIn(t, "ada@brookfield.test", browsertest.Desktop)
+	admin.Go("/admin/settings")
+	expectHeading(t, admin, "School settings")
+	admin.Select("Chair of governors", "Colin Colleague")
+	admin.Click("Save settings")
+	expectHeading(t, admin, "School settings")
+	checked(t, admin)
+	if text := admin.Text(); !strings.Contains(text, "Waiting for approval: Colin Colleague to be chair of governors") {
+		t.Fatalf("after asking:\n%s", text)
+	}
+
+	dsl := s.signIn(t, "dee@brookfield.test", browsertest.Phone)
+	navigate(dsl, browsertest.Phone, "Role requests")
+	expectHeading(t, dsl, "Role requests")
+	checked(t, dsl)
+	if text := dsl.Text(); !strings.Contains(text, "Staff to Chair of governors") {
+		t.Fatalf("role requests:\n%s", text)
+	}
+	dsl.Click("Approve: Colin Colleague, Staff to Chair of governors")
+	expectHeading(t, dsl, "Role requests")
+	checked(t, dsl)
+	if text := dsl.Text(); !strings.Contains(text, "Approved") || !strings.Contains(text, "There are no role requests waiting") {
+		t.Errorf("after approving:\n%s", text)
+	}
+	var chair int64
+	if err := s.DB.Owner.QueryRow(ctx, `SELECT chair_of_governors FROM school_settings WHERE school_id = $1`, s.school).Scan(&chair); err != nil ||
+		chair != s.ids["colin@brookfield.test"] {
+		t.Errorf("chair %d, %v", chair, err)
+	}
 }

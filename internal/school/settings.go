@@ -16,6 +16,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
+	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -444,6 +445,9 @@ func checkPhone(phone, label string, required bool) string {
 }
 
 // UpdateSettings checks and saves the School settings form for by's school.
+// A new chair of governors is only asked for: naming them waits for a DSL's
+// or the head's approval (auth.RequestChair; it waits on Role requests), and
+// the setting keeps the chair until then; having no chair applies at once.
 // Categories are matched by name: a name kept keeps its key (so concerns
 // keep their category), a new name becomes a new category, and a name
 // removed makes its category inactive. Audited as school.settings_change
@@ -462,8 +466,16 @@ func (s *Service) UpdateSettings(ctx context.Context, by actor.Actor, f Settings
 		if err != nil {
 			return err
 		}
-		if err := checkChair(ctx, tx, by.SchoolID, v.chair); err != nil {
-			return err
+		if v.chair != old.ChairOfGovernors {
+			// Naming a chair waits for a second person (auth.RequestChair);
+			// removing one does not.
+			pending, err := auth.RequestChair(ctx, tx, by, v.chair)
+			if err != nil {
+				return err
+			}
+			if pending {
+				v.chair = old.ChairOfGovernors
+			}
 		}
 		changed := changedFields(old, v)
 		if len(changed) == 0 {
@@ -508,27 +520,6 @@ func (s *Service) UpdateSettings(ctx context.Context, by actor.Actor, f Settings
 	}
 	if err != nil {
 		return fmt.Errorf("update school settings: %w", err)
-	}
-	return nil
-}
-
-// checkChair returns a problem unless chair (0: none) is an active member
-// of the school who is not one of its heads: concerns about a head go to
-// the chair.
-func checkChair(ctx context.Context, q db.Querier, schoolID, chair int64) error {
-	if chair == 0 {
-		return nil
-	}
-	var role actor.Role
-	err := q.QueryRow(ctx, `SELECT role FROM memberships WHERE school_id = $1 AND user_id = $2 AND deactivated_at IS NULL`,
-		schoolID, chair).Scan(&role)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return validate.Problems{"chair-of-governors": "Choose the chair of governors from the list"}
-	case err != nil:
-		return err
-	case role == actor.Head:
-		return validate.Problems{"chair-of-governors": "The chair of governors cannot be a headteacher: concerns about the head go to them"}
 	}
 	return nil
 }

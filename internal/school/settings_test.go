@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/validate"
@@ -273,8 +274,9 @@ func TestTermCover(t *testing.T) {
 	}
 }
 
-// The chair of governors is an active member who is not a head; naming
-// one is audited as a settings change.
+// The chair of governors is an active member who is not a head, an admin
+// or a DSL; naming one waits for a DSL's or the head's approval (issue 16
+// item 13), and having none applies at once, audited as a settings change.
 func TestChairOfGovernors(t *testing.T) {
 	t.Parallel()
 	svc, d, admin := newSchool(t)
@@ -290,9 +292,10 @@ func TestChairOfGovernors(t *testing.T) {
 		return id
 	}
 	governor, head := member("governor@b.test", actor.Staff), member("head@b.test", actor.Head)
+	dsl, other := member("dsl@b.test", actor.DSL), member("admin2@b.test", actor.Admin)
 	st, _ := svc.Settings(ctx, admin)
 	f := FormFrom(st)
-	for _, bad := range []string{"x", "999999", fmt.Sprint(head)} {
+	for _, bad := range []string{"x", "999999", fmt.Sprint(head), fmt.Sprint(dsl), fmt.Sprint(other)} {
 		f.ChairOfGovernors = bad
 		err := svc.UpdateSettings(ctx, admin, f)
 		if p, _ := errors.AsType[validate.Problems](err); p["chair-of-governors"] == "" {
@@ -303,14 +306,33 @@ func TestChairOfGovernors(t *testing.T) {
 	if err := svc.UpdateSettings(ctx, admin, f); err != nil {
 		t.Fatal(err)
 	}
+	if st, _ := svc.Settings(ctx, admin); st.ChairOfGovernors != 0 {
+		t.Fatalf("named without a second person: chair = %d", st.ChairOfGovernors)
+	}
+	auths := auth.NewService(d.App, nil, auth.Config{})
+	byHead := actor.Actor{UserID: head, SchoolID: admin.SchoolID, Role: actor.Head}
+	reqs, err := auths.RoleRequests(ctx, byHead)
+	if err != nil || len(reqs) != 1 || reqs[0].Role != auth.RoleChair {
+		t.Fatalf("requests = %+v, %v", reqs, err)
+	}
+	if err := auths.DecideRoleRequest(ctx, byHead, reqs[0].ID, true); err != nil {
+		t.Fatal(err)
+	}
 	if st, _ := svc.Settings(ctx, admin); st.ChairOfGovernors != governor || FormFrom(st).ChairOfGovernors != fmt.Sprint(governor) {
-		t.Errorf("chair = %d", st.ChairOfGovernors)
+		t.Errorf("approved: chair = %d", st.ChairOfGovernors)
+	}
+	f.ChairOfGovernors = ""
+	if err := svc.UpdateSettings(ctx, admin, f); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := svc.Settings(ctx, admin); st.ChairOfGovernors != 0 {
+		t.Errorf("none: chair = %d", st.ChairOfGovernors)
 	}
 	if n := dbtest.Count(t, d.Owner, `audit_events WHERE action = 'school.settings_change' AND details LIKE '%chair_of_governors%'`); n != 1 {
-		t.Errorf("%d audit events name the change", n)
+		t.Errorf("%d audit events name the removal", n)
 	}
 	members, err := svc.Members(ctx, admin)
-	if err != nil || len(members) != 2 {
+	if err != nil || len(members) != 4 {
 		t.Errorf("members = %+v, %v", members, err)
 	}
 }

@@ -169,11 +169,21 @@ func (s *Server) handleRoleRequests(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) handleRoleRequestDecide(approve bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		err := s.auth.DecideRoleRequest(r.Context(), actorFrom(r), idParam(r), approve)
+		if p, ok := errors.AsType[validate.Problems](err); ok {
+			// The person can no longer be given it (the chair became a
+			// DSL, say): the request stays waiting, and the page says why.
+			for _, msg := range p {
+				s.flash(r, "Not approved: "+msg)
+			}
+			http.Redirect(w, r, "/role-requests", http.StatusSeeOther)
+			return nil
+		}
 		switch {
 		case errors.Is(err, auth.ErrOwnRequest):
 			s.flash(r, "You cannot decide a request you made or one about yourself: another DSL or the head must")
 		case errors.Is(err, auth.ErrLastAdmin):
 			s.flash(r, "This would leave the school without an admin: make someone else an admin first")
+
 		case err != nil:
 			return err
 		case approve:
@@ -196,7 +206,27 @@ func (s *Server) handleSettingsPage(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, page.Settings(page.SettingsPage{Form: school.FormFrom(st), Terms: st.Terms, Members: members}))
+	pending, err := s.pendingChair(r)
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, page.Settings(page.SettingsPage{Form: school.FormFrom(st), Terms: st.Terms, Members: members,
+		PendingChair: pending}))
+}
+
+// pendingChair is the request to name a chair of governors waiting for
+// approval, or nil.
+func (s *Server) pendingChair(r *http.Request) (*auth.RoleRequest, error) {
+	reqs, err := s.auth.RoleRequests(r.Context(), actorFrom(r))
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range reqs {
+		if q.Role == auth.RoleChair {
+			return &q, nil
+		}
+	}
+	return nil, nil
 }
 
 // handleSettings handles POST /admin/settings.
@@ -225,12 +255,25 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return render(w, r, http.StatusUnprocessableEntity, page.Settings(page.SettingsPage{Form: f, Terms: st.Terms, Members: members, Problems: p}))
+		pending, err := s.pendingChair(r)
+		if err != nil {
+			return err
+		}
+		return render(w, r, http.StatusUnprocessableEntity, page.Settings(page.SettingsPage{Form: f, Terms: st.Terms, Members: members,
+			Problems: p, PendingChair: pending}))
 	}
 	if err != nil {
 		return err
 	}
-	s.flash(r, "School settings saved")
+	pending, err := s.pendingChair(r)
+	if err != nil {
+		return err
+	}
+	if pending != nil && strconv.FormatInt(pending.UserID, 10) == f.ChairOfGovernors {
+		s.flash(r, "School settings saved. Naming "+pending.Name+" chair of governors waits for a DSL or the head to approve it")
+	} else {
+		s.flash(r, "School settings saved")
+	}
 	http.Redirect(w, r, "/admin/settings", http.StatusSeeOther)
 	return nil
 }

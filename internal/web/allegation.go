@@ -171,7 +171,12 @@ func (s *Server) handleAllegation(w http.ResponseWriter, r *http.Request) error 
 // renderAllegation shows the record of the route to its handler, with v's
 // problems and typed values (a small form on the page that was refused).
 func (s *Server) renderAllegation(w http.ResponseWriter, r *http.Request, v page.AllegationView, status int) error {
-	c, err := s.allegations.Case(r.Context(), actorFrom(r), chi.URLParam(r, "ref"))
+	return s.renderAllegationOf(w, r, chi.URLParam(r, "ref"), v, status)
+}
+
+// renderAllegationOf renders the handler's page of the record ref.
+func (s *Server) renderAllegationOf(w http.ResponseWriter, r *http.Request, ref string, v page.AllegationView, status int) error {
+	c, err := s.allegations.Case(r.Context(), actorFrom(r), ref)
 	if err != nil {
 		return err
 	}
@@ -321,16 +326,72 @@ func (s *Server) handlePatternReview(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	key, note := r.PostFormValue("subject_key"), r.PostFormValue(allegation.FieldPatternNote)
-	err := s.allegations.RecordPatternReview(r.Context(), actorFrom(r), key, note)
+	person, ok := formID(r, allegation.FieldPerson)
+	if !ok {
+		return db.ErrNotFound
+	}
+	note := r.PostFormValue(allegation.FieldPatternNote)
+	err := s.allegations.RecordPatternReview(r.Context(), actorFrom(r), person, note)
 	if p, ok := errors.AsType[validate.Problems](err); ok {
-		return s.renderLowLevelLog(w, r, page.LowLevelLogView{Problems: p, Key: key, Note: note}, http.StatusUnprocessableEntity)
+		return s.renderLowLevelLog(w, r, page.LowLevelLogView{Problems: p, Person: person, Note: note}, http.StatusUnprocessableEntity)
 	}
 	if err != nil {
 		return err
 	}
 	s.flash(r, "Pattern review recorded")
 	http.Redirect(w, r, "/allegations/low-level", http.StatusSeeOther)
+	return nil
+}
+
+// formID reads a posted id (a positive whole number).
+func formID(r *http.Request, field string) (int64, bool) {
+	n, err := strconv.ParseInt(r.PostFormValue(field), 10, 64)
+	return n, err == nil && n > 0
+}
+
+// handleMergePeople handles POST /allegations/people/merge: the handler
+// answers "Is this …?" with yes. A refusal (two accounts, say, from a page
+// that is out of date) is the page they came from with the problem (422);
+// ids that are not the handler's are 404.
+func (s *Server) handleMergePeople(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	person, ok1 := formID(r, allegation.FieldPerson)
+	into, ok2 := formID(r, allegation.FieldMergeInto)
+	if !ok1 || !ok2 {
+		return db.ErrNotFound
+	}
+	err := s.allegations.Merge(r.Context(), actorFrom(r), person, into)
+	if p, ok := errors.AsType[validate.Problems](err); ok {
+		if back := r.PostFormValue("back"); allegation.ValidRef(back) {
+			return s.renderAllegationOf(w, r, back, page.AllegationView{Problems: p}, http.StatusUnprocessableEntity)
+		}
+		return s.renderLowLevelLog(w, r, page.LowLevelLogView{Problems: p, Person: person}, http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(r, "Merged: these records are now about one person")
+	http.Redirect(w, r, page.PeopleBackHref(r.PostFormValue("back")), http.StatusSeeOther)
+	return nil
+}
+
+// handleSeparatePeople handles POST /allegations/people/separate: a merge
+// undone.
+func (s *Server) handleSeparatePeople(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	identity, ok := formID(r, allegation.FieldIdentity)
+	if !ok {
+		return db.ErrNotFound
+	}
+	if err := s.allegations.Separate(r.Context(), actorFrom(r), identity); err != nil {
+		return err
+	}
+	s.flash(r, "Separated: those records are about a person of their own again")
+	http.Redirect(w, r, page.PeopleBackHref(r.PostFormValue("back")), http.StatusSeeOther)
 	return nil
 }
 

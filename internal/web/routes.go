@@ -198,6 +198,8 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/allegations", s.h(s.handleAllegations))
 			r.Get("/allegations/low-level", s.h(s.handleLowLevelLog))
 			r.Post("/allegations/low-level/reviews", s.h(s.handlePatternReview))
+			r.Post("/allegations/people/merge", s.h(s.handleMergePeople))
+			r.Post("/allegations/people/separate", s.h(s.handleSeparatePeople))
 			r.Get("/allegations/retention", s.h(s.handleAllegationRetention))
 			r.Get("/allegations/{ref}", s.h(s.handleAllegation))
 			r.Get("/allegations/{ref}/submitted", s.h(s.handleAllegationSubmitted))

@@ -633,7 +633,7 @@ func RoleRequests(p RoleRequestsPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-full\"><h1 class=\"govuk-heading-xl\">Role requests</h1><p class=\"govuk-body\">Giving someone the DSL or head role lets them see child protection records. An admin asks; a DSL or the head checks and decides. Nobody can decide a request they made, or one about themselves.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-full\"><h1 class=\"govuk-heading-xl\">Role requests</h1><p class=\"govuk-body\">Giving someone the DSL or head role lets them see child protection records; naming the chair of governors gives them the concerns about the headteacher. An admin asks; a DSL or the head checks and decides. Nobody can decide a request they made, or one about themselves.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/allegation"
+	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -158,13 +158,15 @@ func (v AllegationView) errorLinks() []ui.ErrorLink {
 	links := ui.ErrorLinks(v.Problems, allegation.FieldNewKind, allegation.FieldLADOOn, allegation.FieldLADOOfficer,
 		allegation.FieldLADOAdvice, allegation.FieldLADORef, allegation.FieldActionKind, allegation.FieldActionOn,
 		allegation.FieldActionNote, allegation.FieldOutcome, allegation.FieldOutcomeNote, allegation.FieldDOB,
-		allegation.FieldLeftOn, allegation.FieldReviewNote, allegation.FieldSignOff)
+		allegation.FieldLeftOn, allegation.FieldReviewNote, allegation.FieldSignOff, allegation.FieldMergeInto)
 	for i := range links {
 		switch links[i].Href {
 		case "#" + allegation.FieldLADOOn, "#" + allegation.FieldActionOn, "#" + allegation.FieldDOB, "#" + allegation.FieldLeftOn:
 			links[i].Href += "-day"
 		case "#" + allegation.FieldSignOff:
 			links[i].Href = "#retention"
+		case "#" + allegation.FieldMergeInto:
+			links[i].Href = "#case-merge-error"
 		}
 	}
 	return links
@@ -257,9 +259,9 @@ type LowLevelLogView struct {
 	Log      []allegation.LogEntry
 	Rule     allegation.FlagRule
 	Problems validate.Problems
-	// Key and Note: the pattern review that was refused, as typed.
-	Key  string
-	Note string
+	// Person and Note: the pattern review that was refused, as typed.
+	Person int64
+	Note   string
 }
 
 func (v LowLevelLogView) noteID(i int) string {
@@ -269,22 +271,25 @@ func (v LowLevelLogView) noteID(i int) string {
 func (v LowLevelLogView) errorLinks() []ui.ErrorLink {
 	var links []ui.ErrorLink
 	for i, e := range v.Log {
-		if e.SubjectKey == v.Key && v.Problems[allegation.FieldPatternNote] != "" {
+		if e.Person == v.Person && v.Problems[allegation.FieldPatternNote] != "" {
 			links = append(links, ui.ErrorLink{Text: v.Problems[allegation.FieldPatternNote], Href: "#" + v.noteID(i)})
+		}
+		if e.Person == v.Person && v.Problems[allegation.FieldMergeInto] != "" {
+			links = append(links, ui.ErrorLink{Text: v.Problems[allegation.FieldMergeInto], Href: "#person-" + strconv.Itoa(i+1) + "-merge-error"})
 		}
 	}
 	return links
 }
 
 func (v LowLevelLogView) problemFor(e allegation.LogEntry) string {
-	if e.SubjectKey == v.Key {
+	if e.Person == v.Person {
 		return v.Problems[allegation.FieldPatternNote]
 	}
 	return ""
 }
 
 func (v LowLevelLogView) noteFor(e allegation.LogEntry) string {
-	if e.SubjectKey == v.Key {
+	if e.Person == v.Person {
 		return v.Note
 	}
 	return ""
@@ -324,11 +329,70 @@ type AllegationSettingsView struct {
 func chairOptions(members []school.Member, chosen string) []selectOption {
 	out := []selectOption{{Value: "", Text: "None named yet"}}
 	for _, m := range members {
-		if m.Role == actor.Head {
+		// A head, an admin or a DSL cannot be the chair (auth.ChairProblem);
+		// a chair named before that rule stays listed, so saving the form
+		// does not remove them unasked.
+		if auth.ChairProblem(m.Role) != "" && i64(m.UserID) != chosen {
 			continue
 		}
 		v := i64(m.UserID)
 		out = append(out, selectOption{Value: v, Text: m.Name, Selected: v == chosen})
 	}
 	return out
+}
+
+// SamePersonView is the part of the low-level log and of a record's page
+// where the handler decides who the records are about: the people they may
+// be ("Is this …?", each with a merge), and the identities already merged
+// in, each with a way to separate it again (allegation.Merge, Separate).
+type SamePersonView struct {
+	Person  int64
+	Name    string
+	Matches []allegation.Match
+	Parts   []allegation.Part
+	// Back is where the forms return: the log, or the record's reference.
+	Back string
+	// ID makes the element ids unique on a page with several people.
+	ID string
+	// Error is why a merge was refused ("": none).
+	Error string
+}
+
+// mergeError is the merge problem of the log entry e, if it was refused.
+func (v LowLevelLogView) mergeError(e allegation.LogEntry) string {
+	if e.Person == v.Person {
+		return v.Problems[allegation.FieldMergeInto]
+	}
+	return ""
+}
+
+func (v SamePersonView) questionID(i int) string { return v.ID + "-match-" + strconv.Itoa(i+1) }
+
+func (v SamePersonView) partID(i int) string { return v.ID + "-part-" + strconv.Itoa(i+1) }
+
+// PeopleBackLog is SamePersonView.Back for the low-level concerns log.
+const PeopleBackLog = "low-level"
+
+// PeopleBackHref is where the merge and separate forms return to: the
+// low-level concerns log, or the record back names (the log for anything
+// that is not a reference).
+func PeopleBackHref(back string) string {
+	if allegation.ValidRef(back) {
+		return "/allegations/" + back + "#related"
+	}
+	return "/allegations/low-level"
+}
+
+func int64Value(n int64) string { return strconv.FormatInt(n, 10) }
+
+// matchWhy says why Haven thinks two records may be about one adult.
+func matchWhy(m allegation.Match) string {
+	s := "Their names match"
+	if m.SameRole {
+		s += " and so do their roles"
+	}
+	if m.Account {
+		s += "; " + m.Name + " was chosen by their Haven account"
+	}
+	return s + ". Haven cannot be sure: merge them only if you know they are one person."
 }
