@@ -36,6 +36,10 @@ var (
 	// ErrOwnRequest means a person tried to approve a role request they
 	// made, or one that gives a role to themselves.
 	ErrOwnRequest = errors.New("a role request needs a second person")
+	// ErrHeadNamesChair means the head tried to decide who is named chair
+	// of governors: the chair handles the concerns about the head, so a DSL
+	// decides.
+	ErrHeadNamesChair = errors.New("the head may not decide who is chair of governors")
 	// ErrNoEmail means the service has no job client, so it cannot send email.
 	ErrNoEmail = errors.New("email is not configured")
 )

@@ -84,9 +84,16 @@ func TestNamingTheChairNeedsASecondPerson(t *testing.T) {
 	if err != nil || !pending || e.chair(t) != 0 {
 		t.Fatalf("asked: pending %v, chair %d, %v", pending, e.chair(t), err)
 	}
-	reqs, err := e.svc.RoleRequests(ctx, head)
+	reqs, err := e.svc.RoleRequests(ctx, dsl)
 	if err != nil || len(reqs) != 1 || reqs[0].Role != RoleChair || reqs[0].UserID != governor.UserID || reqs[0].MadeOrAboutSelf {
 		t.Fatalf("requests = %+v, %v", reqs, err)
+	}
+	// The chair handles the concerns about the head: the head does not choose them.
+	if hr, err := e.svc.RoleRequests(ctx, head); err != nil || len(hr) != 1 || !hr[0].MadeOrAboutSelf {
+		t.Errorf("the head's view of the chair request = %+v, %v; want it not theirs to decide", hr, err)
+	}
+	if err := e.svc.DecideRoleRequest(ctx, head, reqs[0].ID, true); !errors.Is(err, ErrHeadNamesChair) {
+		t.Errorf("the head approves the chair: %v, want ErrHeadNamesChair", err)
 	}
 	if err := e.svc.DecideRoleRequest(ctx, admin, reqs[0].ID, true); !errors.Is(err, ErrForbidden) {
 		t.Errorf("the admin approves their own: %v", err)
@@ -131,7 +138,7 @@ func TestNamingTheChairNeedsASecondPerson(t *testing.T) {
 				dslReq = r.ID
 			}
 		}
-		if err := e.svc.DecideRoleRequest(ctx, head, chairReq, true); err != nil {
+		if err := e.svc.DecideRoleRequest(ctx, dsl, chairReq, true); err != nil {
 			t.Fatal(err)
 		}
 		err := e.svc.DecideRoleRequest(ctx, head, dslReq, true)

@@ -167,14 +167,15 @@ func (s *Service) RoleRequests(ctx context.Context, by actor.Actor) ([]RoleReque
 			SELECT r.id, coalesce(r.user_id, 0) AS user_id, coalesce(u.name, i.name) AS name, coalesce(u.email, i.email) AS email, r.role, r.deputy,
 			       coalesce(m.role, '') AS current_role, coalesce(rb.name, 'Haven') AS requested_by, r.requested_at,
 			       r.invitation_id IS NOT NULL AS invitation,
-			       (r.requested_by = $2 OR r.user_id = $2 OR i.email = (SELECT email FROM users WHERE id = $2)) IS TRUE AS made_or_about_self
+			       ((r.requested_by = $2 OR r.user_id = $2 OR i.email = (SELECT email FROM users WHERE id = $2)) IS TRUE
+			        OR (r.role = 'chair' AND $3 = 'head')) AS made_or_about_self
 			FROM role_requests r
 			LEFT JOIN users u ON u.id = r.user_id
 			LEFT JOIN memberships m ON m.school_id = r.school_id AND m.user_id = r.user_id
 			LEFT JOIN invitations i ON i.id = r.invitation_id
 			LEFT JOIN users rb ON rb.id = r.requested_by
 			WHERE r.school_id = $1 AND r.status = 'pending'
-			ORDER BY r.requested_at, r.id`, by.SchoolID, by.UserID)
+			ORDER BY r.requested_at, r.id`, by.SchoolID, by.UserID, string(by.Role))
 		var err error
 		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[RoleRequest])
 		return err
@@ -187,7 +188,9 @@ func (s *Service) RoleRequests(ctx context.Context, by actor.Actor) ([]RoleReque
 
 // DecideRoleRequest approves or rejects a pending role request of by's
 // school. Only a DSL or the head may decide, and never one they asked for
-// or one about themselves (ErrOwnRequest). Approving gives the role at once
+// or one about themselves (ErrOwnRequest); the head never decides who is
+// named chair of governors, who handles concerns about the head
+// (ErrHeadNamesChair). Approving gives the role at once
 // (ending the person's sessions), names the chair of governors (RoleChair),
 // or, for an invitation, sends it. The chair may not become a DSL or head,
 // nor someone who has become one the chair (validate.Problems). Audited.
@@ -214,6 +217,9 @@ func (s *Service) DecideRoleRequest(ctx context.Context, by actor.Actor, request
 		}
 		if self {
 			return ErrOwnRequest
+		}
+		if role == RoleChair && by.Role == actor.Head {
+			return ErrHeadNamesChair
 		}
 		status, action := "rejected", "user.role_reject"
 		if approve {
@@ -264,7 +270,7 @@ func (s *Service) DecideRoleRequest(ctx context.Context, by actor.Actor, request
 	if _, ok := errors.AsType[validate.Problems](err); ok {
 		return err
 	}
-	if err != nil && !errors.Is(err, db.ErrNotFound) && !errors.Is(err, ErrOwnRequest) && !errors.Is(err, ErrLastAdmin) {
+	if err != nil && !errors.Is(err, db.ErrNotFound) && !errors.Is(err, ErrOwnRequest) && !errors.Is(err, ErrLastAdmin) && !errors.Is(err, ErrHeadNamesChair) {
 		return fmt.Errorf("decide role request %d: %w", requestID, err)
 	}
 	return err

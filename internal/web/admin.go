@@ -131,6 +131,8 @@ func (s *Server) handleUserActive(active bool) handlerFunc {
 		id := idParam(r)
 		err := s.auth.SetActive(r.Context(), actorFrom(r), id, active)
 		switch {
+		case errors.Is(err, auth.ErrHeadNamesChair):
+			s.flash(r, "The chair of governors handles concerns about the head, so a DSL decides who is named chair, not the head")
 		case errors.Is(err, auth.ErrLastAdmin):
 			s.flash(r, "The school must keep at least one admin: make someone else an admin first")
 		case err != nil:
@@ -270,7 +272,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if pending != nil && strconv.FormatInt(pending.UserID, 10) == f.ChairOfGovernors {
-		s.flash(r, "School settings saved. Naming "+pending.Name+" chair of governors waits for a DSL or the head to approve it")
+		s.flash(r, "School settings saved. Naming "+pending.Name+" chair of governors waits for a DSL to approve it")
 	} else {
 		s.flash(r, "School settings saved")
 	}

@@ -167,7 +167,7 @@ func TestNamingTheChairWaitsForApproval(t *testing.T) {
 	form.Set("chair_of_governors", fmt.Sprint(alex))
 	expectRedirect(t, admin.PostForm("/admin/settings", form), "/admin/settings")
 	page := admin.Get("/admin/settings")
-	if text := seen(page); !strings.Contains(text, "waits for a DSL or the head to approve it") ||
+	if text := seen(page); !strings.Contains(text, "waits for a DSL to approve it") ||
 		!strings.Contains(text, "Waiting for approval: Pat staff to be chair of governors") ||
 		!strings.Contains(page.Body, fmt.Sprintf(`value="%d" selected`, s.chair.UserID)) {
 		t.Fatalf("after asking:\n%s", text)

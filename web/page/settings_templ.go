@@ -238,7 +238,7 @@ func Settings(p SettingsPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = plainSelect("chair-of-governors", "chair_of_governors", "Chair of governors",
-				"Choose their Haven account. A headteacher, an admin or a DSL cannot be the chair. Naming a chair waits for a DSL or the head to approve it on Role requests.",
+				"Choose their Haven account. A headteacher, an admin or a DSL cannot be the chair. Naming a chair waits for a DSL (not the head, whose concerns the chair handles) to approve it on Role requests.",
 				p.Problems["chair-of-governors"], chairOptions(p.Members, p.Form.ChairOfGovernors)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
