@@ -80,6 +80,7 @@ var pages = map[string]page{
 	"/two-factor/setup":             {as: enrolling},
 	"/choose-school":                {as: twoSchools},
 	"/account":                      {as: staff},
+	"/menu":                         {as: dsl},
 	"/concerns/new":                 {as: staff},
 	"/concerns/drafts/{submission}": {staff, []string{"draft"}},
 	"/concerns/{ref}/submitted":     {staff, []string{"concern"}},

@@ -11,6 +11,13 @@ type NavItem struct {
 	Current    bool
 }
 
+// NavGroup is a heading and its links on the "More" page (GET /menu): the
+// pages a role uses less often than those in the service navigation.
+type NavGroup struct {
+	Heading string
+	Items   []NavItem
+}
+
 // Chrome is what the frame shows about the current request: whether someone
 // is signed in, the school they are working in, and their navigation. The
 // web layer puts it in the request context; templates read it with ChromeFrom.
@@ -18,7 +25,10 @@ type Chrome struct {
 	SignedIn   bool
 	UserName   string
 	SchoolName string
-	Nav        []NavItem
+	// Nav is the service navigation: the role's daily work, and "More".
+	Nav []NavItem
+	// More is everything else the role may open, grouped, for the menu page.
+	More []NavGroup
 	// CanSwitchSchool shows a "Switch school" link for users with several schools.
 	CanSwitchSchool bool
 	// Flash is a one-time message about what the person just did ("Invitation
