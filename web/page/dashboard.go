@@ -170,3 +170,31 @@ func maxDuration(a, b time.Duration) time.Duration {
 	}
 	return b
 }
+
+// trendCategories are the categories worth a chart: those with concerns in
+// two months or more. A category with one month's concerns is a single bar
+// in an empty frame; the table beside says it as well.
+func (v DashboardView) trendCategories() []concern.CategoryCounts {
+	var out []concern.CategoryCounts
+	for _, c := range v.Figures.Categories {
+		months := 0
+		for _, n := range c.Counts {
+			if n > 0 {
+				months++
+			}
+		}
+		if months >= 2 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// tableColumn is the grid column of the per-month table: beside the
+// charts when there are any, else the whole width.
+func (v DashboardView) tableColumn(besideCharts bool) string {
+	if besideCharts {
+		return "govuk-grid-column-one-half"
+	}
+	return "govuk-grid-column-full"
+}
