@@ -54,6 +54,8 @@ func monthName(m time.Time) string { return m.In(pupil.London()).Format("Jan 200
 
 func monthShort(m time.Time) string { return m.In(pupil.London()).Format("Jan") }
 
+func monthYear(m time.Time) string { return strconv.Itoa(m.In(pupil.London()).Year()) }
+
 // categoryChart draws one category's concerns per month, scaled to max
 // (the largest month of any category, so the small charts compare).
 func categoryChart(months []time.Time, counts []int, max int) chart {
@@ -188,13 +190,4 @@ func (v DashboardView) trendCategories() []concern.CategoryCounts {
 		}
 	}
 	return out
-}
-
-// tableColumn is the grid column of the per-month table: beside the
-// charts when there are any, else the whole width.
-func (v DashboardView) tableColumn(besideCharts bool) string {
-	if besideCharts {
-		return "govuk-grid-column-one-half"
-	}
-	return "govuk-grid-column-full"
 }
