@@ -403,6 +403,9 @@ func TestEveryPageIsAccessible(t *testing.T) {
 					tab.Click("Continue")
 				}
 				visit(t, tab, as)
+				if !vp.Mobile && browsertest.Eval[int](tab, navRows) > 1 {
+					t.Errorf("%s: the menu's links take more than one row at %d px", as, vp.Width)
+				}
 			}
 		})
 	}

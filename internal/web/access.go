@@ -139,7 +139,7 @@ func navFor(role actor.Role, chair bool, path string) (primary []layout.NavItem,
 	under := func(href string) bool { return path == href || strings.HasPrefix(path, href+"/") }
 	add := func(text, href string) {
 		if allowed(href) {
-			primary = append(primary, layout.NavItem{Text: text, Href: href, Current: under(href)})
+			primary = append(primary, layout.NavItem{Text: text, Href: href, Current: under(href), Page: path == href})
 		}
 	}
 	var group *layout.NavGroup
@@ -149,7 +149,7 @@ func navFor(role actor.Role, chair bool, path string) (primary []layout.NavItem,
 	}
 	item := func(text, href string) {
 		if allowed(href) {
-			group.Items = append(group.Items, layout.NavItem{Text: text, Href: href, Current: under(href)})
+			group.Items = append(group.Items, layout.NavItem{Text: text, Href: href, Current: under(href), Page: path == href})
 		}
 	}
 	adults := role == actor.Head || chair
@@ -208,7 +208,7 @@ func navFor(role actor.Role, chair bool, path string) (primary []layout.NavItem,
 			current = current || it.Current
 		}
 	}
-	primary = append(primary, layout.NavItem{Text: "More", Href: "/menu", Current: current})
+	primary = append(primary, layout.NavItem{Text: "More", Href: "/menu", Current: current, Page: path == "/menu"})
 	return primary, more
 }
 

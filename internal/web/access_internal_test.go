@@ -90,8 +90,12 @@ func TestNavFor(t *testing.T) {
 	}
 	t.Run("More is current on the pages it lists", func(t *testing.T) {
 		primary, _ := navFor(actor.DSL, false, "/retention/12")
-		if last := primary[len(primary)-1]; last.Text != "More" || !last.Current {
-			t.Errorf("last item = %+v, want More, current", last)
+		if last := primary[len(primary)-1]; last.Text != "More" || !last.Current || last.Page {
+			t.Errorf("last item = %+v, want More, current but not this page", last)
+		}
+		primary, _ = navFor(actor.DSL, false, "/menu")
+		if last := primary[len(primary)-1]; !last.Current || !last.Page {
+			t.Errorf("on /menu, More = %+v, want it current and this page", last)
 		}
 	})
 }

@@ -8,7 +8,18 @@ import "context"
 // NavItem is one link in the service navigation.
 type NavItem struct {
 	Text, Href string
-	Current    bool
+	// Current: the page shown is this link's or one under it (for "More",
+	// one it lists); Page: it is exactly this link's page.
+	Current, Page bool
+}
+
+// ariaCurrent is aria-current for a current item: "page" on its own page,
+// "true" on a page within it.
+func (n NavItem) ariaCurrent() string {
+	if n.Page {
+		return "page"
+	}
+	return "true"
 }
 
 // NavGroup is a heading and its links on the "More" page (GET /menu): the
