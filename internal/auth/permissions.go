@@ -103,6 +103,7 @@ var routes = map[string]Rule{
 
 	// The signed-in person's own account (internal/web/account.go).
 	"GET /account":           AnyMember,
+	"GET /menu":              AnyMember, // "More": the rest of the person's menu (internal/web/pages.go)
 	"POST /account/password": AnyMember,
 
 	// Reporting a concern, for every member of a school; each person sees

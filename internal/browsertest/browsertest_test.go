@@ -69,6 +69,14 @@ func site(t *testing.T) *httptest.Server {
 	mux.HandleFunc("GET /form", page(formPage))
 	mux.HandleFunc("GET /bad", page(badPage))
 	mux.HandleFunc("GET /scripted", page(scriptedPage))
+	// No CSP on these two: their widths are inline styles.
+	plain := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) }
+	}
+	mux.HandleFunc("GET /wide", plain(`<!DOCTYPE html><html lang="en"><head><title>Wide</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Wide</h1><div id="scrolls" style="overflow-x:auto"><p style="width:900px">scrolls in its box</p></div><p id="too-wide" style="width:600px">too wide</p></main></body></html>`))
+	mux.HandleFunc("GET /narrow", plain(`<!DOCTYPE html><html lang="en"><head><title>Narrow</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Narrow</h1><div style="overflow-x:auto"><p style="width:900px">scrolls in its box</p></div></main></body></html>`))
 	mux.HandleFunc("GET /script.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
 		fmt.Fprint(w, `document.querySelector('h1').textContent = 'With JavaScript'`)
@@ -243,4 +251,21 @@ func TestScreenshot(t *testing.T) {
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Errorf("the screenshot is not a PNG: % x", png[:8])
 	}
+}
+
+func TestPageOverflow(t *testing.T) {
+	t.Parallel()
+	srv := site(t)
+	tab := browsertest.NewTab(t, srv.URL)
+	tab.SetViewport(browsertest.SmallPhone)
+	tab.Go("/wide")
+	o := tab.PageOverflow()
+	if o.ScrollWidth <= o.Width || o.Width != 320 {
+		t.Errorf("a 600 px paragraph on a 320 px phone: %+v, want the page wider than 320", o)
+	}
+	if len(o.Culprits) != 1 || !strings.HasPrefix(o.Culprits[0], "p#too-wide") {
+		t.Errorf("culprits = %q, want only p#too-wide (the box that scrolls is no culprit)", o.Culprits)
+	}
+	tab.Go("/narrow")
+	tab.ExpectNoPageOverflow() // a wide paragraph inside its own scrolling box is fine
 }

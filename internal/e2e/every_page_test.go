@@ -80,6 +80,7 @@ var pages = map[string]page{
 	"/two-factor/setup":             {as: enrolling},
 	"/choose-school":                {as: twoSchools},
 	"/account":                      {as: staff},
+	"/menu":                         {as: dsl},
 	"/concerns/new":                 {as: staff},
 	"/concerns/drafts/{submission}": {staff, []string{"draft"}},
 	"/concerns/{ref}/submitted":     {staff, []string{"concern"}},
@@ -316,8 +317,9 @@ func (s *everyPageSchool) path(t *testing.T, pattern string, p page) string {
 
 // TestEveryPageIsAccessible visits every GET route of the router that
 // renders an HTML page, as someone the permission table lets in, with ids
-// of a school's seeded records, at phone and desktop sizes, and runs the
-// page checks (axe-core, the browser's errors) on each. A GET route that
+// of a school's seeded records, at the narrowest phone (320 px) and desktop
+// sizes, and runs the page checks (axe-core, the browser's errors, and no
+// sideways scrolling of the page) on each. A GET route that
 // is neither in pages nor in notPages fails the test: say how to visit it.
 func TestEveryPageIsAccessible(t *testing.T) {
 	s := newEveryPageSchool(t)
@@ -377,9 +379,11 @@ func TestEveryPageIsAccessible(t *testing.T) {
 				t.Errorf("%s: GET %s = %d, want 200\n%s", as, tab.Path(), tab.Status(), tab.Text())
 			}
 			checked(t, tab)
+			tab.ExpectNoPageOverflow()
 		}
 	}
-	for i, vp := range viewports {
+	// The narrowest phone (320 px, WCAG reflow) and a desktop.
+	for i, vp := range []browsertest.Viewport{browsertest.SmallPhone, browsertest.Desktop} {
 		t.Run(vp.Name, func(t *testing.T) {
 			for _, as := range visitorOrder {
 				v := visitors[as]
@@ -399,6 +403,9 @@ func TestEveryPageIsAccessible(t *testing.T) {
 					tab.Click("Continue")
 				}
 				visit(t, tab, as)
+				if !vp.Mobile && browsertest.Eval[int](tab, navRows) > 1 {
+					t.Errorf("%s: the menu's links take more than one row at %d px", as, vp.Width)
+				}
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,10 +77,15 @@ func (s *recordsSchool) signedIn(t *testing.T, vp browsertest.Viewport, email, k
 	return tab
 }
 
-// menu follows a link of the navigation, opening it first on a phone.
+// menu follows a link of the navigation, opening it first on a phone, or
+// of the "More" page when the link is not in the primary row.
 func menu(tab *browsertest.Tab, vp browsertest.Viewport, link string) {
 	if vp.Mobile {
 		tab.Click("Menu")
+	}
+	inNav := browsertest.Eval[bool](tab, `[...document.querySelectorAll('#navigation a')].some((a) => a.textContent.trim() === `+strconv.Quote(link)+`)`)
+	if !inNav {
+		tab.Click("More") // the rest of the menu, on a page of its own
 	}
 	tab.Click(link)
 }

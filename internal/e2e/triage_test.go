@@ -293,8 +293,7 @@ func TestDSLPagesAreAccessible(t *testing.T) {
 			// offers a link to check for new concerns.
 			tab.DisableJavaScript()
 			tab.Go("/queue")
-			tab.Click("Filter the queue")
-			tab.Select("Urgency", "Not set")
+			tab.Select("Urgency", "Not set") // the filters are beside the table at a desk
 			tab.Click("Apply filters")
 			if !strings.Contains(tab.Path(), "urgency=none") || !strings.Contains(tab.Text(), refs[2]) {
 				t.Errorf("filtering without JavaScript: %s\n%s", tab.Path(), tab.Text())

@@ -120,55 +120,96 @@ func (s *Server) chrome(r *http.Request, si signIn) layout.Chrome {
 	c.UserName = si.Account.Name
 	c.SchoolName = si.Membership.SchoolName
 	c.CanSwitchSchool = len(si.Account.Schools) > 1
-	c.Nav = navFor(si.Actor.Role, si.Membership.ChairOfGovernors, r.URL.Path)
+	c.Nav, c.More = navFor(si.Actor.Role, si.Membership.ChairOfGovernors, r.URL.Path)
 	return c
 }
 
 // navFor is the navigation of a role (and of the school's chair of
-// governors, who receives concerns about the head): the pages it uses
-// most. Current marks the page of path (or a page under it).
-func navFor(role actor.Role, chair bool, path string) []layout.NavItem {
-	var items []layout.NavItem
-	add := func(text, href string) {
-		current := path == href || strings.HasPrefix(path, href+"/")
-		items = append(items, layout.NavItem{Text: text, Href: href, Current: current})
+// governors, who receives concerns about the head): a short primary row of
+// the role's daily work, then "More" (GET /menu) listing everything else
+// under headings. A link is offered only when the permission table lets the
+// role open it, so a page opened to a role later appears in its menu then.
+// Current marks the page of path (or a page under it); "More" is current
+// on the menu page and on every page it lists.
+func navFor(role actor.Role, chair bool, path string) (primary []layout.NavItem, more []layout.NavGroup) {
+	allowed := func(href string) bool {
+		rule, ok := auth.RuleFor(http.MethodGet, href)
+		return ok && rule.Allows(auth.InSchool, role)
 	}
-	if role == actor.DSL {
+	under := func(href string) bool { return path == href || strings.HasPrefix(path, href+"/") }
+	add := func(text, href string) {
+		if allowed(href) {
+			primary = append(primary, layout.NavItem{Text: text, Href: href, Current: under(href), Page: path == href})
+		}
+	}
+	var group *layout.NavGroup
+	heading := func(text string) {
+		more = append(more, layout.NavGroup{Heading: text})
+		group = &more[len(more)-1]
+	}
+	item := func(text, href string) {
+		if allowed(href) {
+			group.Items = append(group.Items, layout.NavItem{Text: text, Href: href, Current: under(href), Page: path == href})
+		}
+	}
+	adults := role == actor.Head || chair
+
+	switch role {
+	case actor.DSL:
 		add("Safeguarding queue", "/queue")
 		add("My tasks", "/tasks")
-		add("Dashboard", "/dashboard")
-		add("Operation Encompass", "/encompass")
-	}
-	add("Report a concern", "/concerns/new")
-	add("My concerns", "/my-concerns")
-	if role == actor.Head || chair {
-		add("Concerns about adults", "/allegations")
-	}
-	if role == actor.DSL || role == actor.Head {
-		add("Role requests", "/role-requests")
-	}
-	if role == actor.DSL || role == actor.Head || role == actor.Admin {
-		add("Exports", "/exports")
-	}
-	if role == actor.Admin {
-		add("Import the roll", "/pupils/import")
-	}
-	if role == actor.DSL || role == actor.Head || role == actor.Admin {
-		add("Retention", "/retention")
-	}
-	if role == actor.DSL {
-		add("Transfers", "/transfers")
-	}
-	if role == actor.DSL || role == actor.Head || role == actor.Admin {
-		add("Subject access", "/sar")
-	}
-	if role == actor.Admin {
+	case actor.Admin:
 		add("Users", "/admin/users")
 		add("School settings", "/admin/settings")
+		add("Exports", "/exports")
 		add("Audit log", "/admin/audit")
 	}
-	add("Your account", "/account")
-	return items
+	if adults {
+		add("Concerns about adults", "/allegations")
+	}
+	add("Report a concern", "/concerns/new")
+	if role == actor.Staff {
+		add("My concerns", "/my-concerns")
+	}
+
+	if role != actor.Staff {
+		heading("Casework")
+		if role == actor.DSL {
+			item("Dashboard", "/dashboard")
+			item("Operation Encompass", "/encompass")
+			item("Transfers", "/transfers")
+		}
+		item("My concerns", "/my-concerns")
+		heading("Records")
+		item("Import the roll", "/pupils/import")
+		if role != actor.Admin {
+			item("Exports", "/exports")
+		}
+		item("Retention", "/retention")
+		item("Subject access", "/sar")
+		if role != actor.Admin {
+			item("Audit log", "/admin/audit")
+		}
+		heading("People")
+		item("Role requests", "/role-requests")
+	}
+	heading("You")
+	item("Your account", "/account")
+	more = slices.DeleteFunc(more, func(g layout.NavGroup) bool { return len(g.Items) == 0 })
+
+	if role == actor.Staff && len(more) == 1 {
+		// Three links need no second page.
+		primary = append(primary, more[0].Items...)
+		return primary, nil
+	}
+	current := path == "/menu"
+	for _, g := range more {
+		for _, it := range g.Items {
+			current = current || it.Current
+		}
+	}
+	primary = append(primary, layout.NavItem{Text: "More", Href: "/menu", Current: current, Page: path == "/menu"})
+	return primary, more
 }
 
 // requireUser lets a request through only when the permission table

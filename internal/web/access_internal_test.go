@@ -1,6 +1,14 @@
 package web
 
-import "testing"
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/web/layout"
+)
 
 func TestSafeNext(t *testing.T) {
 	t.Parallel()
@@ -20,4 +28,74 @@ func TestSafeNext(t *testing.T) {
 			t.Errorf("safeNext(%q) = %q, want it refused", p, got)
 		}
 	}
+}
+
+// TestNavFor checks every role's menu: a short primary row ending in
+// "More", every link one the permission table lets the role open, each
+// page listed once, and the pages a DSL may now use (the roll import)
+// reachable.
+func TestNavFor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		role    actor.Role
+		chair   bool
+		primary []string
+		more    []string // some of the links under More
+	}{
+		{actor.Staff, false, []string{"Report a concern", "My concerns", "Your account"}, nil},
+		{actor.Staff, true, []string{"Concerns about adults", "Report a concern", "My concerns", "Your account"}, nil},
+		{actor.DSL, false, []string{"Safeguarding queue", "My tasks", "Report a concern", "More"},
+			[]string{"Dashboard", "Operation Encompass", "Transfers", "My concerns", "Import the roll", "Exports", "Retention", "Subject access", "Role requests", "Your account"}},
+		{actor.Head, false, []string{"Concerns about adults", "Report a concern", "More"},
+			[]string{"My concerns", "Exports", "Retention", "Subject access", "Role requests", "Your account"}},
+		{actor.Admin, false, []string{"Users", "School settings", "Exports", "Audit log", "Report a concern", "More"},
+			[]string{"My concerns", "Import the roll", "Retention", "Subject access", "Your account"}},
+	} {
+		t.Run(string(tc.role), func(t *testing.T) {
+			primary, more := navFor(tc.role, tc.chair, "/queue")
+			var got []string
+			seen := map[string]bool{}
+			check := func(it layout.NavItem) {
+				if seen[it.Href] {
+					t.Errorf("%s is listed twice", it.Href)
+				}
+				seen[it.Href] = true
+				if rule, ok := auth.RuleFor(http.MethodGet, it.Href); !ok || !rule.Allows(auth.InSchool, tc.role) {
+					t.Errorf("the menu offers %s, which the permission table refuses a %s", it.Href, tc.role)
+				}
+			}
+			for _, it := range primary {
+				got = append(got, it.Text)
+				check(it)
+			}
+			if !slices.Equal(got, tc.primary) {
+				t.Errorf("primary row = %q, want %q", got, tc.primary)
+			}
+			var under []string
+			for _, g := range more {
+				if g.Heading == "" || len(g.Items) == 0 {
+					t.Errorf("group %+v: want a heading and links", g)
+				}
+				for _, it := range g.Items {
+					under = append(under, it.Text)
+					check(it)
+				}
+			}
+			for _, want := range tc.more {
+				if !slices.Contains(under, want) {
+					t.Errorf("More lists %q, want %q among them", under, want)
+				}
+			}
+		})
+	}
+	t.Run("More is current on the pages it lists", func(t *testing.T) {
+		primary, _ := navFor(actor.DSL, false, "/retention/12")
+		if last := primary[len(primary)-1]; last.Text != "More" || !last.Current || last.Page {
+			t.Errorf("last item = %+v, want More, current but not this page", last)
+		}
+		primary, _ = navFor(actor.DSL, false, "/menu")
+		if last := primary[len(primary)-1]; !last.Current || !last.Page {
+			t.Errorf("on /menu, More = %+v, want it current and this page", last)
+		}
+	})
 }

@@ -28,6 +28,12 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	return render(w, r, http.StatusOK, page.Home(v))
 }
 
+// handleMenu handles GET /menu, "More": the links of the role's menu
+// beyond the service navigation (the page frame carries them).
+func (s *Server) handleMenu(w http.ResponseWriter, r *http.Request) error {
+	return render(w, r, http.StatusOK, page.Menu())
+}
+
 // handleAccessibility handles GET /accessibility, the accessibility statement.
 func (s *Server) handleAccessibility(w http.ResponseWriter, r *http.Request) error {
 	return render(w, r, http.StatusOK, page.Accessibility())

@@ -67,6 +67,7 @@ func (s *Server) Routes() http.Handler {
 			// The signed-in person's own account (account.go).
 			r.Get("/account", s.h(s.handleAccount))
 			r.Post("/account/password", s.h(s.handlePasswordChange))
+			r.Get("/menu", s.h(s.handleMenu)) // "More", the rest of the menu (pages.go)
 
 			// Reporting a concern, and the reporter's own concerns
 			// (concern.go; the form itself posts in the upload group below).

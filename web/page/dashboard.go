@@ -54,6 +54,8 @@ func monthName(m time.Time) string { return m.In(pupil.London()).Format("Jan 200
 
 func monthShort(m time.Time) string { return m.In(pupil.London()).Format("Jan") }
 
+func monthYear(m time.Time) string { return strconv.Itoa(m.In(pupil.London()).Year()) }
+
 // categoryChart draws one category's concerns per month, scaled to max
 // (the largest month of any category, so the small charts compare).
 func categoryChart(months []time.Time, counts []int, max int) chart {
@@ -169,4 +171,23 @@ func maxDuration(a, b time.Duration) time.Duration {
 		return a
 	}
 	return b
+}
+
+// trendCategories are the categories worth a chart: those with concerns in
+// two months or more. A category with one month's concerns is a single bar
+// in an empty frame; the table beside says it as well.
+func (v DashboardView) trendCategories() []concern.CategoryCounts {
+	var out []concern.CategoryCounts
+	for _, c := range v.Figures.Categories {
+		months := 0
+		for _, n := range c.Counts {
+			if n > 0 {
+				months++
+			}
+		}
+		if months >= 2 {
+			out = append(out, c)
+		}
+	}
+	return out
 }

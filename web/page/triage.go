@@ -166,6 +166,42 @@ func AgeWords(now, t time.Time) string {
 	return plural(int(d/(24*time.Hour)), "day")
 }
 
+// statusRank is a status's place in a concern's life, for sorting the
+// queue's table by status.
+func statusRank(s concern.Status) string {
+	for i, st := range concern.Statuses() {
+		if st == s {
+			return strconv.Itoa(i)
+		}
+	}
+	return strconv.Itoa(len(concern.Statuses()))
+}
+
+// urgencyRank sorts the queue's table by urgency: a child in immediate
+// danger first, then high, medium, low and not set.
+func urgencyRank(r concern.QueueRow) string {
+	if r.InDanger {
+		return "0"
+	}
+	switch r.Urgency {
+	case concern.High:
+		return "1"
+	case concern.Medium:
+		return "2"
+	case concern.Low:
+		return "3"
+	}
+	return "4"
+}
+
+// assigneeSort sorts the queue's table by assignee, nobody ("0") first.
+func assigneeSort(r concern.QueueRow) string {
+	if r.AssignedTo == 0 {
+		return "0"
+	}
+	return r.Assignee
+}
+
 func urgencyColour(u concern.Urgency) string {
 	switch u {
 	case concern.High:

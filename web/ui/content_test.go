@@ -208,25 +208,36 @@ func TestTableFixtures(t *testing.T) {
 	head := []TableCell{{Text: "Month you apply"}, {Text: "Rate for bicycles", Numeric: true}, {Text: "Rate for vehicles", Numeric: true}}
 	janFeb := [][]TableCell{{{Text: "Jan"}, {Text: "Feb"}}}
 	runFixtures(t, "table", []fixtureCase{
-		{name: "default", c: Table(TableParams{Rows: months})},
-		{name: "with head", c: Table(TableParams{Head: head, Rows: months})},
-		{name: "with head and caption", c: Table(TableParams{Caption: "Caption 1: Months and rates", CaptionSize: SizeM, FirstCellIsHeader: true,
+		{name: "default", c: table(TableParams{Rows: months})},
+		{name: "with head", c: table(TableParams{Head: head, Rows: months})},
+		{name: "with head and caption", c: table(TableParams{Caption: "Caption 1: Months and rates", CaptionSize: SizeM, FirstCellIsHeader: true,
 			Head: head, Rows: months})},
-		{name: "with firstCellIsHeader true", c: Table(TableParams{FirstCellIsHeader: true, Rows: months})},
-		{name: "attributes", c: Table(TableParams{Attributes: templ.Attributes{"data-foo": "bar"}, Rows: janFeb})},
-		{name: "html as text", c: Table(TableParams{Head: []TableCell{{Text: "Foo <script>hacking.do(1337)</script>"}},
+		{name: "with firstCellIsHeader true", c: table(TableParams{FirstCellIsHeader: true, Rows: months})},
+		{name: "attributes", c: table(TableParams{Attributes: templ.Attributes{"data-foo": "bar"}, Rows: janFeb})},
+		{name: "html as text", c: table(TableParams{Head: []TableCell{{Text: "Foo <script>hacking.do(1337)</script>"}},
 			Rows: [][]TableCell{{{Text: "Foo <script>hacking.do(1337)</script>"}}}})},
-		{name: "html", c: Table(TableParams{Head: []TableCell{{Content: fixtureHTML(t, "table", "html", "head", 0, "html")}},
+		{name: "html", c: table(TableParams{Head: []TableCell{{Content: fixtureHTML(t, "table", "html", "head", 0, "html")}},
 			Rows: [][]TableCell{{{Content: fixtureHTML(t, "table", "html", "rows", 0, 0, "html")}}}})},
-		{name: "head with classes", c: Table(TableParams{Head: []TableCell{{Text: "Foo", Classes: "my-custom-class"}}, Rows: janFeb})},
-		{name: "head with rowspan and colspan", c: Table(TableParams{Head: []TableCell{{Text: "Foo", Rowspan: 2, Colspan: 2}}, Rows: janFeb})},
-		{name: "head with attributes", c: Table(TableParams{Head: []TableCell{{Text: "Foo", Attributes: templ.Attributes{"data-fizz": "buzz"}}}, Rows: janFeb})},
-		{name: "firstCellIsHeader with rowspan and colspan", c: Table(TableParams{FirstCellIsHeader: true,
+		{name: "head with classes", c: table(TableParams{Head: []TableCell{{Text: "Foo", Classes: "my-custom-class"}}, Rows: janFeb})},
+		{name: "head with rowspan and colspan", c: table(TableParams{Head: []TableCell{{Text: "Foo", Rowspan: 2, Colspan: 2}}, Rows: janFeb})},
+		{name: "head with attributes", c: table(TableParams{Head: []TableCell{{Text: "Foo", Attributes: templ.Attributes{"data-fizz": "buzz"}}}, Rows: janFeb})},
+		{name: "firstCellIsHeader with rowspan and colspan", c: table(TableParams{FirstCellIsHeader: true,
 			Rows: [][]TableCell{{{Text: "Foo", Rowspan: 2, Colspan: 2}}}})},
-		{name: "rows with classes", c: Table(TableParams{Rows: [][]TableCell{{{Text: "Foo", Classes: "my-custom-class"}}}})},
-		{name: "rows with attributes", c: Table(TableParams{Rows: [][]TableCell{{{Text: "Foo", Attributes: templ.Attributes{"data-fizz": "buzz"}}}}})},
+		{name: "rows with classes", c: table(TableParams{Rows: [][]TableCell{{{Text: "Foo", Classes: "my-custom-class"}}}})},
+		{name: "rows with attributes", c: table(TableParams{Rows: [][]TableCell{{{Text: "Foo", Attributes: templ.Attributes{"data-fizz": "buzz"}}}}})},
 		{name: "classes", skip: "no classes on the table"},
 	})
+}
+
+// Table is GOV.UK's table (above) inside a region of its own, named by the
+// caption and focusable, so that a table wider than a phone scrolls
+// inside it and never the page.
+func TestTableScrollsInItsOwnRegion(t *testing.T) {
+	got := render(t, Table(TableParams{Caption: "People at Brookfield", Rows: [][]TableCell{{{Text: "Ada"}}}}))
+	want := `<div class="haven-table-region" role="region" aria-label="People at Brookfield" tabindex="0"><table class="govuk-table">`
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("Table renders\n%s\nwant it to start\n%s", got, want)
+	}
 }
 
 func TestTagFixtures(t *testing.T) {

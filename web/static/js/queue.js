@@ -5,6 +5,22 @@
 // reader. New concerns are counted by the server for this reader; the
 // count arrives as Server-Sent Events from /queue/events, or, where those
 // fail, by asking /queue/new every 30 seconds.
+//
+// It also makes the filters a panel a phone opens with "Show filter" (MOJ
+// Frontend's filter toggle; on a desktop they stay beside the table, and
+// without JavaScript they are always shown). The table's sorting is MOJ
+// Frontend's sortable table, started by haven.js.
+import { FilterToggleButton } from './moj-frontend.min.js'
+
+const filter = document.getElementById('queue-filter')
+if (filter) {
+  new FilterToggleButton(filter, {
+    bigModeMediaQuery: '(min-width: 48.0625em)',
+    toggleButtonContainer: { selector: '.haven-queue__filter-toggle' },
+    closeButtonContainer: { selector: '.moj-filter__header-action' }
+  })
+}
+
 const line = document.getElementById('queue-live')
 if (line) {
   const since = line.dataset.since
