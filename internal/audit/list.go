@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,27 +48,71 @@ const (
 	MaxLimit     = 500
 )
 
+// Part is which part of a school's log a reader reads (docs/audit.md).
+// An entry is about an adult's case when the database marked it so
+// (audit_events.about_adults: an allegation action, or any entry naming an
+// A- reference). The zero Part reads nothing.
+type Part struct {
+	// School: every entry that is not about an adult's case (the DSL team
+	// and admins).
+	School bool
+	// Adults: the entries about adults' cases that Reader handles — every
+	// case the entry names is one allegation_handler lets them handle (the
+	// head, or the chair of governors for a case about the head; never the
+	// adult it is about) — and Reader's own entries about adults' cases
+	// that name no case (a list's count).
+	Adults bool
+	Reader int64 // the transaction's user (app.user_id)
+}
+
 // Page is one page of the audit log, newest first.
 type Page struct {
 	Entries []Entry
 	Next    int64 // Filter.After for the next (older) page; 0 when this is the last
+	// Withheld is how many entries about adults' cases match the filter
+	// but are not the reader's to read, counted for the School part only,
+	// and not when the filter names a record (a count for one reference
+	// would say whether that concern exists).
+	Withheld int64
 }
 
 // Names come from the users table as they are now (users are never
 // deleted); the hash covers only the user's id.
 
-// List returns one page of a school's audit log (the deployment-level log
-// when schoolID is 0), newest first, narrowed by f. It reads only; listing
-// is not itself audited here (the caller audits "audit.view" if it should).
-func List(ctx context.Context, q db.Querier, schoolID int64, f Filter) (Page, error) {
+// adultRef matches a concern about an adult's reference (A-2026-000001)
+// as a whole word, capturing it.
+const adultRef = `'\m(A-[0-9]{4}-[0-9]{6,})\M'`
+
+// handlesAdults is true of an entry about adults' cases that @reader may
+// read: every case it names is one they handle (allegation_handler, the
+// rule the allegations' own row-level security applies), or it names none
+// and they wrote it.
+const handlesAdults = `(e.about_adults AND CASE
+	WHEN (e.subject_id || ' ' || e.details) ~ ` + adultRef + ` THEN NOT EXISTS (
+		SELECT 1 FROM regexp_matches(e.subject_id || ' ' || e.details, ` + adultRef + `, 'g') AS m(ref)
+		WHERE NOT EXISTS (SELECT 1 FROM allegations a
+			WHERE a.school_id = @chain AND a.ref = m.ref[1]
+				AND allegation_handler(a.school_id, a.routed_to, a.subject_user_id)))
+	ELSE e.actor_user_id IS NOT DISTINCT FROM @reader END)`
+
+// List returns one page of the part of a school's audit log (the
+// deployment-level log when schoolID is 0) that part allows, newest first,
+// narrowed by f, with the count of entries withheld. Which entries a
+// reader may see is decided in the query, so keyset paging counts only
+// those. It reads only; listing is not itself audited here (the caller
+// audits "audit.view" if it should).
+func List(ctx context.Context, q db.Querier, schoolID int64, part Part, f Filter) (Page, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
+	if !part.School && !part.Adults {
+		return Page{}, nil
+	}
 	// The WHERE clause is built from constant fragments only; every value is a parameter.
 	where := []string{"e.chain_id = @chain"}
-	args := pgx.NamedArgs{"chain": schoolID, "limit": limit + 1}
+	args := pgx.NamedArgs{"chain": schoolID, "limit": limit + 1, "reader": part.Reader}
 	add := func(cond, name string, v any) {
 		where = append(where, cond)
 		args[name] = v
@@ -83,23 +128,34 @@ func List(ctx context.Context, q db.Querier, schoolID int64, f Filter) (Page, er
 	if f.SubjectType != "" {
 		add("e.subject_type = @subject_type", "subject_type", f.SubjectType)
 	}
-	if f.SubjectID != "" {
-		add("e.subject_id = @subject_id", "subject_id", f.SubjectID)
-	}
 	if !f.From.IsZero() {
 		add("e.occurred_at >= @from", "from", f.From)
 	}
 	if !f.To.IsZero() {
 		add("e.occurred_at < @to", "to", f.To)
 	}
+	filtered := slices.Clone(where) // what the withheld count is narrowed by
+	if f.SubjectID != "" {
+		add("e.subject_id = @subject_id", "subject_id", f.SubjectID)
+	}
+	var visible []string
+	if part.School {
+		visible = append(visible, "NOT e.about_adults")
+	}
+	if part.Adults {
+		visible = append(visible, handlesAdults)
+	}
+	where = append(where, "("+strings.Join(visible, " OR ")+")")
+	page := slices.Clone(where)
 	if f.After > 0 {
-		add("e.seq < @after", "after", f.After)
+		page = append(page, "e.seq < @after")
+		args["after"] = f.After
 	}
 	rows, _ := q.Query(ctx, `
 		SELECT e.seq, e.occurred_at, coalesce(e.actor_user_id, 0), coalesce(u.name, ''), e.actor_role, e.action,
 			e.subject_type, e.subject_id, e.request_id, e.client_addr, e.user_agent, e.details
 		FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
-		WHERE `+strings.Join(where, " AND ")+`
+		WHERE `+strings.Join(page, " AND ")+`
 		ORDER BY e.seq DESC LIMIT @limit`, args)
 	entries, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Entry])
 	if err != nil {
@@ -109,6 +165,15 @@ func List(ctx context.Context, q db.Querier, schoolID int64, f Filter) (Page, er
 	if len(entries) > limit {
 		p.Entries = entries[:limit]
 		p.Next = p.Entries[limit-1].Seq
+	}
+	if part.School && f.SubjectID == "" {
+		cond := strings.Join(filtered, " AND ") + " AND e.about_adults"
+		if part.Adults {
+			cond += " AND NOT " + handlesAdults
+		}
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM audit_events e WHERE `+cond, args).Scan(&p.Withheld); err != nil {
+			return Page{}, fmt.Errorf("count withheld audit events: %w", err)
+		}
 	}
 	return p, nil
 }

@@ -49,7 +49,7 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v.People, v.Entries = people, p.Entries
+	v.People, v.Entries, v.Withheld = people, p.Entries, p.Withheld
 	if p.Next != 0 {
 		next := maps.Clone(q)
 		next.Set("after", strconv.FormatInt(p.Next, 10))
