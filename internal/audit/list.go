@@ -74,6 +74,7 @@ type Page struct {
 	// and not when the filter names a record (a count for one reference
 	// would say whether that concern exists).
 	Withheld int64
+	Part     Part // the part of the log the page was read from
 }
 
 // Names come from the users table as they are now (users are never
@@ -108,7 +109,7 @@ func List(ctx context.Context, q db.Querier, schoolID int64, part Part, f Filter
 	}
 	limit = min(limit, MaxLimit)
 	if !part.School && !part.Adults {
-		return Page{}, nil
+		return Page{Part: part}, nil
 	}
 	// The WHERE clause is built from constant fragments only; every value is a parameter.
 	where := []string{"e.chain_id = @chain"}
@@ -161,7 +162,7 @@ func List(ctx context.Context, q db.Querier, schoolID int64, part Part, f Filter
 	if err != nil {
 		return Page{}, fmt.Errorf("list audit events: %w", err)
 	}
-	p := Page{Entries: entries}
+	p := Page{Entries: entries, Part: part}
 	if len(entries) > limit {
 		p.Entries = entries[:limit]
 		p.Next = p.Entries[limit-1].Seq

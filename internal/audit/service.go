@@ -95,19 +95,23 @@ func (f Filter) details() map[string]any {
 }
 
 // People returns the people who appear in by's school's audit log, for
-// its person filter. For those who may read the log, like Log; not itself
+// its person filter, and the part of the log by reads. For those who may
+// read the log, like Log (anyone else gets db.ErrNotFound); not itself
 // audited.
-func (s *Service) People(ctx context.Context, by actor.Actor) ([]Person, error) {
-	var people []Person
+func (s *Service) People(ctx context.Context, by actor.Actor) ([]Person, Part, error) {
+	var (
+		people []Person
+		part   Part
+	)
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		if _, err := readerPart(ctx, tx, by); err != nil {
+		var err error
+		if part, err = readerPart(ctx, tx, by); err != nil {
 			return err
 		}
-		var err error
 		people, err = People(ctx, tx, by.SchoolID)
 		return err
 	})
-	return people, err
+	return people, part, err
 }
 
 // ViewsOf returns every view of one record of by's school, newest first,

@@ -35,8 +35,8 @@ func TestAuditLogPage(t *testing.T) {
 			{Seq: 11, OccurredAt: at, Role: actor.System, Action: "concern.escalate", SubjectType: "concern", SubjectID: "C-2026-000122", Details: "{}"},
 			{Seq: 10, OccurredAt: at, Action: "auth.sign_in_failed", Details: "{}"},
 		},
-		NextURL:   "/admin/audit?after=10&person=7",
-		NewestURL: "/admin/audit?person=7",
+		NextURL:   "/audit?after=10&person=7",
+		NewestURL: "/audit?person=7",
 	}
 	html := renderHTML(t, page.AuditLog(p))
 	for _, want := range []string{
@@ -46,7 +46,7 @@ func TestAuditLogPage(t *testing.T) {
 		"{&#34;tab&#34;:&#34;&lt;chronology&gt;&#34;}", // details escaped
 		"Haven (automatic)", "Not signed in",
 		`<option value="7" selected>`, "User 9",
-		`href="/admin/audit?after=10&amp;person=7"`, ">Next page<", ">Newest events<",
+		`href="/audit?after=10&amp;person=7"`, ">Next page<", ">Newest events<",
 		`<label class="govuk-label" for="person">Person</label>`,
 		`<label class="govuk-label" for="action">`, `<label class="govuk-label" for="record">`,
 	} {
