@@ -175,3 +175,65 @@ func TestTheLogOfAdultsCases(t *testing.T) {
 		}
 	})
 }
+
+// TestWhoHasSeenByPersonAndDay: fifteen views by one deputy DSL are one
+// row with their first and last time; the head's one view comes first; the
+// page a DSL's own change redirected her to stays in the audit trail but
+// is not another view.
+func TestWhoHasSeenByPersonAndDay(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t)
+	ctx := t.Context()
+	s := mustSchool(t, d.Owner, "st-aidans")
+	deputy := member(t, d.Owner, s, "deputy@example.test", "Dee Puty", actor.DSL)
+	if _, err := d.Owner.Exec(ctx, `UPDATE memberships SET deputy = true WHERE user_id = $1`, deputy.UserID); err != nil {
+		t.Fatal(err)
+	}
+	dsl := member(t, d.Owner, s, "dsl@example.test", "Dee Ess", actor.DSL)
+	head := member(t, d.Owner, s, "head@example.test", "Hazel Head", actor.Head)
+	view := audit.Event{Action: "concern.view", SubjectType: "concern", SubjectID: "C-2026-000001"}
+	for range 15 {
+		record(t, d.App, deputy, view)
+	}
+	record(t, d.App, head, view)
+	record(t, d.App, dsl, view)
+	record(t, d.App, dsl, audit.Event{Action: "concern.acknowledge", SubjectType: "concern", SubjectID: "C-2026-000001"})
+	redirected := dsl
+	redirected.Source.AfterOwnAction = true
+	record(t, d.App, redirected, view)
+	record(t, d.App, redirected, audit.Event{Action: "concern.acknowledge", SubjectType: "concern", SubjectID: "C-2026-000002"}) // not a view: unmarked
+	record(t, d.App, dsl, audit.Event{Action: "attachment.download", SubjectType: "concern", SubjectID: "C-2026-000001"})
+
+	views, err := audit.NewService(d.App).ViewsOf(ctx, dsl, "concern", "C-2026-000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		who    string
+		deputy bool
+		action string
+		count  int
+	}
+	var got []row
+	for _, v := range views {
+		got = append(got, row{v.UserName, v.Deputy, v.Action, v.Count})
+		if v.First.After(v.At) {
+			t.Errorf("%s: first %v after last %v", v.UserName, v.First, v.At)
+		}
+	}
+	want := []row{
+		{"Hazel Head", false, "concern.view", 1},     // outside the DSL team: first
+		{"Dee Ess", false, "attachment.download", 1}, // then the latest
+		{"Dee Ess", false, "concern.view", 1},        // her view after acknowledging is not counted
+		{"Dee Puty", true, "concern.view", 15},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("views =\n%v, want\n%v", got, want)
+	}
+	if n := dbtest.Count(t, d.Owner, `audit_events WHERE action = 'concern.view' AND subject_id = 'C-2026-000001'`); n != 18 {
+		t.Errorf("concern.view events = %d, want 18: every view stays in the trail", n)
+	}
+	if n := dbtest.Count(t, d.Owner, `audit_events WHERE details = '{"after_own_action":true}'`); n != 1 {
+		t.Errorf("views marked as following an action = %d, want 1 (the view, not the acknowledgement)", n)
+	}
+}

@@ -179,13 +179,17 @@ func List(ctx context.Context, q db.Querier, schoolID int64, part Part, f Filter
 	return p, nil
 }
 
-// View is one time someone saw a record.
+// View is one person's views of one record on one day, in one way (viewed,
+// downloaded or printed), for a "Who has seen this" list.
 type View struct {
 	UserID   int64  // 0: no signed-in user
 	UserName string // the user's name now; "" without a user
 	Role     actor.Role
-	At       time.Time
-	Action   string // the view's action, e.g. "concern.view" or "attachment.download"
+	Deputy   bool      // a deputy DSL: the Role is DSL and their membership says deputy now
+	First    time.Time // the first view that day
+	At       time.Time // the last view that day
+	Count    int       // how many times that day
+	Action   string    // the views' action, e.g. "concern.view" or "attachment.download"
 }
 
 // IsView reports whether action is a view: its verb (after the last dot) is
@@ -199,19 +203,31 @@ func IsView(action string) bool {
 	return false
 }
 
-// ViewsOf returns every view of one record of a school — events about it
-// whose action IsView — newest first, for a "Who has seen this" list.
+// ViewsOf returns the views of one record of a school — events about it
+// whose action IsView — grouped by person, role, day (in the school's time
+// zone) and action, for a "Who has seen this" list: views by people
+// outside the DSL team first, then the newest day, then the latest view.
+// A view marked as following the person's own action on the page it
+// redirected to (AfterOwnAction) is part of that action, not a view of
+// its own: it stays in the audit trail but is not counted here.
 // subjectType and subjectID are as the viewing events recorded them.
 func ViewsOf(ctx context.Context, q db.Querier, schoolID int64, subjectType, subjectID string) ([]View, error) {
 	if subjectType == "" || subjectID == "" {
 		return nil, errors.New("views of a record: subject type and id are required")
 	}
 	rows, _ := q.Query(ctx, `
-		SELECT coalesce(e.actor_user_id, 0), coalesce(u.name, ''), e.actor_role, e.occurred_at, e.action
-		FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
+		SELECT coalesce(e.actor_user_id, 0), coalesce(u.name, ''), e.actor_role,
+			e.actor_role = 'dsl' AND coalesce(m.deputy, false),
+			min(e.occurred_at), max(e.occurred_at), count(*)::int, e.action
+		FROM audit_events e
+			LEFT JOIN users u ON u.id = e.actor_user_id
+			LEFT JOIN memberships m ON m.school_id = $1 AND m.user_id = e.actor_user_id
 		WHERE e.chain_id = $1 AND e.subject_type = $2 AND e.subject_id = $3
 			AND e.action ~ '\.(view|download|print)$'
-		ORDER BY e.seq DESC`, schoolID, subjectType, subjectID)
+			AND NOT coalesce((e.details::jsonb ->> '`+AfterOwnAction+`')::boolean, false)
+		GROUP BY e.actor_user_id, u.name, e.actor_role, m.deputy, (e.occurred_at AT TIME ZONE 'Europe/London')::date, e.action
+		ORDER BY e.actor_role = 'dsl', (e.occurred_at AT TIME ZONE 'Europe/London')::date DESC, max(e.occurred_at) DESC, e.action`,
+		schoolID, subjectType, subjectID)
 	views, err := pgx.CollectRows(rows, pgx.RowToStructByPos[View])
 	if err != nil {
 		return nil, fmt.Errorf("views of %s %s: %w", subjectType, subjectID, err)

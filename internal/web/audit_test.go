@@ -213,3 +213,39 @@ func TestTheDSLTeamAndTheHeadReadTheAuditLog(t *testing.T) {
 		t.Errorf("the old address: %d to %q, want 301 to /audit?action=auth", r.Status, r.Location())
 	}
 }
+
+// TestWhoHasSeenThisCountsVisitsNotRedirects: the page a DSL's own
+// acknowledgement redirects her to is in the audit trail, marked, but not
+// another view in "Who has seen this"; her two visits are one row, and a
+// deputy is named as one.
+func TestWhoHasSeenThisCountsVisitsNotRedirects(t *testing.T) {
+	t.Parallel()
+	s := newDSLSite(t)
+	ref := s.report(t, s.staffClient(t, "sam@brookfield.test"), s.amara.ID)
+	deputy := signInWithCode(t, s.site, "deputy@brookfield.test", s.deputySecret)
+	expectStatus(t, deputy.Get("/concerns/"+ref), http.StatusOK, "the deputy's view")
+	dsl := signInWithCode(t, s.site, "dsl@brookfield.test", s.dslSecret)
+	page := dsl.Get("/concerns/" + ref)
+	r := dsl.PostForm("/concerns/"+ref+"/acknowledge", url.Values{"version": {version(t, page.Body)}})
+	expectRedirect(t, r, "/concerns/"+ref)
+	dsl.Follow(r)
+	page = dsl.Get("/concerns/" + ref)
+	expectStatus(t, page, http.StatusOK, "the DSL's second visit")
+
+	text := seen(page)
+	_, list, _ := strings.Cut(text, "Who has seen this")
+	for _, want := range []string{"Pat dsl (DSL)", "Viewed the concern 2 times", "Pat dsl (Deputy DSL)", "Viewed the concern once"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("Who has seen this lacks %q:\n%.2000s", want, list)
+		}
+	}
+	if strings.Contains(list, "3 times") {
+		t.Errorf("the redirect after acknowledging counts as a view:\n%.2000s", list)
+	}
+	if n := s.count(t, "audit_events WHERE action = 'concern.view' AND subject_id = $1", ref); n != 4 {
+		t.Errorf("concern.view events = %d, want 4: every view stays in the audit trail", n)
+	}
+	if n := s.count(t, `audit_events WHERE action = 'concern.view' AND subject_id = $1 AND details LIKE '%"after_own_action":true%'`, ref); n != 1 {
+		t.Errorf("views marked as following the DSL's own action = %d, want 1", n)
+	}
+}

@@ -83,10 +83,12 @@ func TestAuditLogPage(t *testing.T) {
 func TestWhoHasSeen(t *testing.T) {
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	html := renderHTML(t, page.WhoHasSeen([]audit.View{
-		{UserID: 3, UserName: "Dee Ess", Role: actor.DSL, At: at, Action: "attachment.download"},
-		{UserID: 4, UserName: "Hal Head", Role: actor.Head, At: at, Action: "concern.view"},
+		{UserID: 4, UserName: "Hal Head", Role: actor.Head, First: at, At: at, Count: 1, Action: "concern.view"},
+		{UserID: 3, UserName: "Dee Ess", Role: actor.DSL, Deputy: true, First: at, At: at.Add(7 * time.Minute), Count: 15, Action: "encompass.view"},
+		{UserID: 3, UserName: "Dee Ess", Role: actor.DSL, Deputy: true, First: at, At: at, Count: 1, Action: "attachment.download"},
 	}))
-	for _, want := range []string{"Who has seen this", "Dee Ess", "Downloaded", "Hal Head", "Head", "Viewed", "1 Dec 2026, 09:00:00"} {
+	for _, want := range []string{"Who has seen this", "Hal Head (Head)", "Viewed the concern once", "Dee Ess (Deputy DSL)",
+		"1 December 2026, 9:00am to 9:07am", "Viewed 15 times", "Downloaded a file once"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the list lacks %q", want)
 		}
