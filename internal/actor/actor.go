@@ -30,6 +30,11 @@ type Source struct {
 	RequestID string
 	ClientIP  string
 	UserAgent string
+	// AfterOwnAction: the request is the page a person's own form post
+	// redirected them to (the web layer marks it). A view recorded then is
+	// part of that action: it stays in the audit trail, marked so, and
+	// "Who has seen this" does not list it as a view of its own.
+	AfterOwnAction bool
 }
 
 // Actor is the user acting in one school. UserID 0 means no signed-in user

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -53,6 +54,10 @@ var (
 	detailKeyRE   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
+// AfterOwnAction is the details key marking a view recorded on the page a
+// person's own form post redirected them to (actor.Source.AfterOwnAction).
+const AfterOwnAction = "after_own_action"
+
 // Record appends e to the audit chain of by.SchoolID (the deployment-level
 // chain when by.SchoolID == 0), in q's transaction, recording by's user,
 // role and request source. Call it as the transaction's last statement: it
@@ -60,8 +65,17 @@ var (
 // returns the error and the whole transaction rolls back, so no action goes
 // unaudited. It refuses a malformed action or subject type, a subject id
 // over 200 bytes, and details that are not a small JSON object with
-// lower_snake_case keys.
+// lower_snake_case keys. A view (IsView) by an actor whose Source is
+// AfterOwnAction gets details["after_own_action"] = true.
 func Record(ctx context.Context, q db.Querier, by actor.Actor, e Event) error {
+	if by.Source.AfterOwnAction && IsView(e.Action) {
+		d := maps.Clone(e.Details)
+		if d == nil {
+			d = map[string]any{}
+		}
+		d[AfterOwnAction] = true
+		e.Details = d
+	}
 	details, err := e.check()
 	if err != nil {
 		return fmt.Errorf("audit %q: %w", e.Action, err)

@@ -19,21 +19,25 @@ type Service struct{ pool *pgxpool.Pool }
 // NewService returns a Service using pool.
 func NewService(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
 
-// Log returns one page of by's school's audit log narrowed by f, and the
-// people who appear in the log, and records that by viewed it ("audit.view",
-// with the filter in its details). Only a school's admins read its log:
-// anyone else gets db.ErrNotFound.
+// Log returns one page of the part of by's school's audit log that by
+// may read, narrowed by f, with the people who appear in the log, and
+// records that by viewed it ("audit.view", with the filter in its
+// details). The DSL team (DSLs and deputies) and admins read every entry
+// that is not about a concern about an adult, and see how many such
+// entries there are only as Page.Withheld; the entries about a concern
+// about an adult are read only by the head, or the chair of governors,
+// who handles that concern (readerPart). Anyone else gets db.ErrNotFound.
 func (s *Service) Log(ctx context.Context, by actor.Actor, f Filter) (Page, []Person, error) {
-	if by.Role != actor.Admin || by.UserID == 0 {
-		return Page{}, nil, db.ErrNotFound
-	}
 	var (
 		p      Page
 		people []Person
 	)
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		var err error
-		if p, err = List(ctx, tx, by.SchoolID, f); err != nil {
+		part, err := readerPart(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		if p, err = List(ctx, tx, by.SchoolID, part, f); err != nil {
 			return err
 		}
 		if people, err = People(ctx, tx, by.SchoolID); err != nil {
@@ -45,6 +49,31 @@ func (s *Service) Log(ctx context.Context, by actor.Actor, f Filter) (Page, []Pe
 		return Page{}, nil, fmt.Errorf("read the audit log: %w", err)
 	}
 	return p, people, nil
+}
+
+// readerPart is the part of the school's log by reads: the school's part
+// for the DSL team and admins; the adults' cases part for everyone, of
+// which each reader sees only the cases they handle (the query decides,
+// by allegation_handler). Only the DSL team, admins, the head and the
+// chair of governors read the log at all: anyone else gets db.ErrNotFound.
+func readerPart(ctx context.Context, q db.Querier, by actor.Actor) (Part, error) {
+	if by.UserID == 0 {
+		return Part{}, db.ErrNotFound
+	}
+	part := Part{School: by.Role == actor.Admin || by.Role == actor.DSL, Adults: true, Reader: by.UserID}
+	if part.School || by.Role == actor.Head {
+		return part, nil
+	}
+	var chair bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM school_settings
+		WHERE school_id = $1 AND chair_of_governors = $2)`, by.SchoolID, by.UserID).Scan(&chair)
+	if err != nil {
+		return Part{}, fmt.Errorf("is the reader the chair of governors: %w", err)
+	}
+	if !chair {
+		return Part{}, db.ErrNotFound
+	}
+	return part, nil
 }
 
 // details is the filter as an event's details: only the filters used.
@@ -66,18 +95,23 @@ func (f Filter) details() map[string]any {
 }
 
 // People returns the people who appear in by's school's audit log, for
-// its person filter. Admins only, like Log; not itself audited.
-func (s *Service) People(ctx context.Context, by actor.Actor) ([]Person, error) {
-	if by.Role != actor.Admin || by.UserID == 0 {
-		return nil, db.ErrNotFound
-	}
-	var people []Person
+// its person filter, and the part of the log by reads. For those who may
+// read the log, like Log (anyone else gets db.ErrNotFound); not itself
+// audited.
+func (s *Service) People(ctx context.Context, by actor.Actor) ([]Person, Part, error) {
+	var (
+		people []Person
+		part   Part
+	)
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		var err error
+		if part, err = readerPart(ctx, tx, by); err != nil {
+			return err
+		}
 		people, err = People(ctx, tx, by.SchoolID)
 		return err
 	})
-	return people, err
+	return people, part, err
 }
 
 // ViewsOf returns every view of one record of by's school, newest first,

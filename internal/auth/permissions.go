@@ -215,6 +215,13 @@ var routes = map[string]Rule{
 	"POST /retention/{child}/do-not-destroy": Roles(actor.DSL, actor.Head),
 	"POST /retention/{child}/keep":           Roles(actor.DSL, actor.Head),
 
+	// The audit log (internal/web/audit.go): the DSL team and admins read
+	// the school's, less the entries about concerns about adults; the head,
+	// and the chair of governors whatever their role, read only the entries
+	// about the concerns about adults they handle. The audit service
+	// answers 404 to anyone else.
+	"GET /audit": AnyMember,
+
 	// Concerns about adults (internal/web/allegation.go): any member may
 	// report one; every other page is for the record's handler — the head,
 	// or the school's chair of governors (a setting, whatever their role)
@@ -256,7 +263,7 @@ var routes = map[string]Rule{
 	"POST /admin/users/{id}/deactivate":      Roles(actor.Admin),
 	"POST /admin/users/{id}/reactivate":      Roles(actor.Admin),
 	"POST /admin/users/{id}/reset-2fa":       Roles(actor.Admin),
-	"GET /admin/audit":                       Roles(actor.Admin), // the audit log (internal/web/audit.go)
+	"GET /admin/audit":                       Roles(actor.Admin), // the audit log's old address: redirects to /audit
 	"GET /admin/settings":                    Roles(actor.Admin),
 	"POST /admin/settings":                   Roles(actor.Admin),
 	"GET /admin/settings/terms":              Roles(actor.Admin),

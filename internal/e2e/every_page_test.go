@@ -120,6 +120,7 @@ var pages = map[string]page{
 	"/encompass":                       {as: dsl},
 	"/encompass/new":                   {as: dsl},
 	"/encompass/{ref}":                 {dsl, []string{"encompass"}},
+	"/audit":                           {as: dsl},
 
 	"/allegations":           {as: head},
 	"/allegations/{ref}":     {head, []string{"allegation"}},
@@ -129,7 +130,6 @@ var pages = map[string]page{
 	"/admin/users":                {as: admin},
 	"/admin/users/invite":         {as: admin},
 	"/admin/users/{id}":           {admin, []string{"user"}},
-	"/admin/audit":                {as: admin},
 	"/admin/settings":             {as: admin},
 	"/admin/settings/terms":       {as: admin},
 	"/admin/settings/allegations": {as: admin},
@@ -148,6 +148,7 @@ var notPages = map[string]string{
 	"/queue/events":          "Server-Sent Events for the open queue page",
 	"/attachments/{id}":      "a concern's file, downloaded",
 	"/exports/{id}/download": "an export's file, downloaded",
+	"/admin/audit":           "a redirect to /audit, the audit log's address",
 }
 
 // everyPageSchool is Haven with a school holding records of every kind,

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/go-chi/chi/v5"
@@ -27,7 +28,17 @@ const (
 	sessSchool = "school_id"
 	sessNext   = "next"
 	sessFlash  = "flash"
+	// The page a form post redirected to (303), and when, until that page
+	// is next opened: its views are then marked as following the person's
+	// own action (actor.Source.AfterOwnAction).
+	sessAfterPost   = "after_post"
+	sessAfterPostAt = "after_post_at"
 )
+
+// afterPostFor is how long after a form post its redirect still counts as
+// following it: a browser follows a 303 at once; this only keeps a
+// redirect that never loaded from marking a later, separate visit.
+const afterPostFor = 2 * time.Minute
 
 // signIn is who a request comes from, worked out by identify from the
 // session and the database on every request.
@@ -67,11 +78,63 @@ func (s *Server) identify(next http.Handler) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		if si.Stage == auth.InSchool {
+			switch r.Method {
+			case http.MethodGet:
+				si.Actor.Source.AfterOwnAction = s.afterOwnPost(r)
+			case http.MethodPost:
+				w = &postRedirectWriter{ResponseWriter: w, mark: func(path string) {
+					s.sessions.Put(r.Context(), sessAfterPost, path)
+					s.sessions.Put(r.Context(), sessAfterPostAt, time.Now().Unix())
+				}}
+			}
+		}
 		ctx := context.WithValue(r.Context(), signInKey{}, si)
 		ctx = layout.WithChrome(ctx, s.chrome(r, si))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// afterOwnPost reports whether a GET is the page the person's last form
+// post redirected them to, opened for the first time since (and soon
+// after). Other requests in between (a page's polling) leave the mark.
+func (s *Server) afterOwnPost(r *http.Request) bool {
+	ctx := r.Context()
+	path := s.sessions.GetString(ctx, sessAfterPost)
+	if path == "" || path != r.URL.Path {
+		return false
+	}
+	at := time.Unix(s.sessions.GetInt64(ctx, sessAfterPostAt), 0)
+	s.sessions.Remove(ctx, sessAfterPost)
+	s.sessions.Remove(ctx, sessAfterPostAt)
+	return time.Since(at) < afterPostFor
+}
+
+// postRedirectWriter is a form post's response: when it redirects (303)
+// to a page of Haven, mark is given that page's path. It sits inside the
+// session middleware, so the mark is saved with the session.
+type postRedirectWriter struct {
+	http.ResponseWriter
+	mark    func(path string)
+	written bool
+}
+
+func (w *postRedirectWriter) WriteHeader(code int) {
+	if !w.written && code == http.StatusSeeOther {
+		if u, err := url.Parse(w.Header().Get("Location")); err == nil && u.Host == "" && strings.HasPrefix(u.Path, "/") {
+			w.mark(u.Path)
+		}
+	}
+	w.written = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *postRedirectWriter) Write(b []byte) (int, error) {
+	w.written = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *postRedirectWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) loadSignIn(r *http.Request) (signIn, error) {
 	ctx := r.Context()
@@ -162,10 +225,13 @@ func navFor(role actor.Role, chair bool, path string) (primary []layout.NavItem,
 		add("Users", "/admin/users")
 		add("School settings", "/admin/settings")
 		add("Exports", "/exports")
-		add("Audit log", "/admin/audit")
+		add("Audit log", "/audit")
 	}
 	if adults {
 		add("Concerns about adults", "/allegations")
+		if role == actor.Staff { // a chair of governors who is staff: their part of the log
+			add("Audit log", "/audit")
+		}
 	}
 	add("Report a concern", "/concerns/new")
 	if role == actor.Staff {
@@ -187,8 +253,8 @@ func navFor(role actor.Role, chair bool, path string) (primary []layout.NavItem,
 		}
 		item("Retention", "/retention")
 		item("Subject access", "/sar")
-		if role != actor.Admin {
-			item("Audit log", "/admin/audit")
+		if role == actor.DSL || adults { // the admin's is in the top row; the head's and chair's is their part
+			item("Audit log", "/audit")
 		}
 		heading("People")
 		item("Role requests", "/role-requests")

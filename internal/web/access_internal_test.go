@@ -43,11 +43,11 @@ func TestNavFor(t *testing.T) {
 		more    []string // some of the links under More
 	}{
 		{actor.Staff, false, []string{"Report a concern", "My concerns", "Your account"}, nil},
-		{actor.Staff, true, []string{"Concerns about adults", "Report a concern", "My concerns", "Your account"}, nil},
+		{actor.Staff, true, []string{"Concerns about adults", "Audit log", "Report a concern", "My concerns", "Your account"}, nil},
 		{actor.DSL, false, []string{"Safeguarding queue", "My tasks", "Report a concern", "More"},
-			[]string{"Dashboard", "Operation Encompass", "Transfers", "My concerns", "Import the roll", "Exports", "Retention", "Subject access", "Role requests", "Your account"}},
+			[]string{"Dashboard", "Operation Encompass", "Transfers", "My concerns", "Import the roll", "Exports", "Retention", "Subject access", "Audit log", "Role requests", "Your account"}},
 		{actor.Head, false, []string{"Concerns about adults", "Report a concern", "More"},
-			[]string{"My concerns", "Exports", "Retention", "Subject access", "Role requests", "Your account"}},
+			[]string{"My concerns", "Exports", "Retention", "Subject access", "Audit log", "Role requests", "Your account"}},
 		{actor.Admin, false, []string{"Users", "School settings", "Exports", "Audit log", "Report a concern", "More"},
 			[]string{"My concerns", "Import the roll", "Retention", "Subject access", "Your account"}},
 	} {

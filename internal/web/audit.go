@@ -22,9 +22,12 @@ func (s *Server) auditLog() *audit.Service { return audit.NewService(s.pool) }
 // ("concern.view") or an area ("concern", "concern.").
 var auditActionRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.?$`)
 
-// handleAuditLog handles GET /admin/audit, the admins' "Audit log": the
-// filters come in the query string (they hold ids and references, never
-// names), the page of events from the audit service, which audits the read.
+// handleAuditLog handles GET /audit, the school's "Audit log" for the DSL
+// team and admins, and its part about concerns about adults for the head
+// or chair who handles them (the audit service decides who reads what, and
+// answers db.ErrNotFound to anyone else): the filters come in the query
+// string (they hold ids and references, never names), the page of events
+// from the audit service, which audits the read.
 func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := page.AuditLogPage{
@@ -37,11 +40,11 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) error {
 	f, problems := auditFilter(v)
 	by := actorFrom(r)
 	if len(problems) > 0 {
-		people, err := s.auditLog().People(r.Context(), by)
+		people, part, err := s.auditLog().People(r.Context(), by)
 		if err != nil {
 			return err
 		}
-		v.People, v.Problems = people, problems
+		v.People, v.Problems, v.AdultsOnly = people, problems, !part.School
 		return render(w, r, http.StatusUnprocessableEntity, page.AuditLog(v))
 	}
 	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
@@ -49,18 +52,25 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v.People, v.Entries = people, p.Entries
+	v.People, v.Entries, v.Withheld, v.AdultsOnly = people, p.Entries, p.Withheld, !p.Part.School
 	if p.Next != 0 {
 		next := maps.Clone(q)
 		next.Set("after", strconv.FormatInt(p.Next, 10))
-		v.NextURL = "/admin/audit?" + next.Encode()
+		v.NextURL = page.AuditLogHref(next)
 	}
 	if f.After != 0 {
 		newest := maps.Clone(q)
 		newest.Del("after")
-		v.NewestURL = "/admin/audit?" + newest.Encode()
+		v.NewestURL = page.AuditLogHref(newest)
 	}
 	return render(w, r, http.StatusOK, page.AuditLog(v))
+}
+
+// handleOldAuditLog handles GET /admin/audit, where the audit log was when
+// only admins read it: it sends the request, filters and all, to GET /audit.
+func (s *Server) handleOldAuditLog(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, page.AuditLogHref(r.URL.Query()), http.StatusMovedPermanently)
+	return nil
 }
 
 // auditFilter turns the filters as typed into an audit.Filter, or problems.

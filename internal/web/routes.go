@@ -191,6 +191,11 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/exports/{id}/reject", s.h(s.handleExportDecide(false)))
 			})
 
+			// The audit log (audit.go): the DSL team and admins read the
+			// school's, the head and chair the part about concerns about
+			// adults they handle; the audit service answers 404 to anyone else.
+			r.Get("/audit", s.h(s.handleAuditLog))
+
 			// Concerns about adults (allegation.go): any member reports one;
 			// the allegation service shows the rest to the record's handler
 			// only (the head, or the chair of governors) — 404 for anyone else.
@@ -234,7 +239,7 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/admin/users/{id}/deactivate", s.h(s.handleUserActive(false)))
 				r.Post("/admin/users/{id}/reactivate", s.h(s.handleUserActive(true)))
 				r.Post("/admin/users/{id}/reset-2fa", s.h(s.handleUserResetSecondFactor))
-				r.Get("/admin/audit", s.h(s.handleAuditLog)) // audit.go
+				r.Get("/admin/audit", s.h(s.handleOldAuditLog)) // audit.go: now /audit
 				r.Get("/admin/settings", s.h(s.handleSettingsPage))
 				r.Post("/admin/settings", s.h(s.handleSettings))
 				r.Get("/admin/settings/terms", s.h(s.handleTermsPage))

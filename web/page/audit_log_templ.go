@@ -10,33 +10,52 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
+	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/layout"
 	"github.com/havenschools/haven/web/ui"
 )
 
-// AuditLogPage is the admins' "Audit log" page: the filters as typed, the
-// people to filter by, one page of events (newest first) and the links to
-// page through them. It shows record references and ids, never names of
+// AuditLogPath is the audit log's address.
+const AuditLogPath = "/audit"
+
+// AuditLogHref is the audit log filtered by q ("after" for a later page).
+func AuditLogHref(q url.Values) string {
+	if len(q) == 0 {
+		return AuditLogPath
+	}
+	return AuditLogPath + "?" + q.Encode()
+}
+
+// AuditLogPage is the "Audit log" page: the filters as typed, the people
+// to filter by, one page of events (newest first) and the links to page
+// through them. It shows record references and ids, never names of
 // children: the events hold none.
 type AuditLogPage struct {
-	Person    string // the chosen person's user id, "" for anyone
-	Action    string
-	Record    string
-	From      AuditDate
-	To        AuditDate
-	People    []audit.Person
-	Entries   []audit.Entry
-	NextURL   string // the next (older) page; "" on the last page
-	NewestURL string // back to the newest events; "" on the first page
-	Problems  validate.Problems
+	// AdultsOnly: the reader (the head, the chair of governors) reads only
+	// the entries about the concerns about adults they handle.
+	AdultsOnly bool
+	Person     string // the chosen person's user id, "" for anyone
+	Action     string
+	Record     string
+	From       AuditDate
+	To         AuditDate
+	People     []audit.Person
+	Entries    []audit.Entry
+	NextURL    string // the next (older) page; "" on the last page
+	NewestURL  string // back to the newest events; "" on the first page
+	// Withheld is how many entries about concerns about adults match the
+	// filters but are not the reader's to read (audit.Page.Withheld).
+	Withheld int64
+	Problems validate.Problems
 }
 
 // AuditDate is a date as typed into a day, month and year input.
@@ -136,7 +155,7 @@ func auditCode(text string) templ.Component {
 		var templ_7745c5c3_Var2 string
 		templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(text)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 107, Col: 13}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 126, Col: 13}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 		if templ_7745c5c3_Err != nil {
@@ -175,7 +194,7 @@ func auditDetails(details string) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(details)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 112, Col: 17}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 131, Col: 17}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -250,7 +269,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 		var templ_7745c5c3_Var8 string
 		templ_7745c5c3_Var8, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 118, Col: 37}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 137, Col: 37}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var8)
 		if templ_7745c5c3_Err != nil {
@@ -263,7 +282,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 		var templ_7745c5c3_Var9 string
 		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(label)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 118, Col: 47}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 137, Col: 47}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 		if templ_7745c5c3_Err != nil {
@@ -276,7 +295,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 		var templ_7745c5c3_Var10 string
 		templ_7745c5c3_Var10, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id + "-hint").Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 119, Col: 43}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 138, Col: 43}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var10)
 		if templ_7745c5c3_Err != nil {
@@ -289,7 +308,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 		var templ_7745c5c3_Var11 string
 		templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(hint)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 119, Col: 52}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 138, Col: 52}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 		if templ_7745c5c3_Err != nil {
@@ -307,7 +326,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 			var templ_7745c5c3_Var12 string
 			templ_7745c5c3_Var12, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id + "-error").Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 121, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 140, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var12)
 			if templ_7745c5c3_Err != nil {
@@ -320,7 +339,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 			var templ_7745c5c3_Var13 string
 			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(problem)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 121, Col: 114}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 140, Col: 114}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 			if templ_7745c5c3_Err != nil {
@@ -360,7 +379,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 			var templ_7745c5c3_Var16 string
 			templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 123, Col: 90}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 142, Col: 90}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var16)
 			if templ_7745c5c3_Err != nil {
@@ -373,7 +392,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 			var templ_7745c5c3_Var17 string
 			templ_7745c5c3_Var17, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 123, Col: 102}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 142, Col: 102}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var17)
 			if templ_7745c5c3_Err != nil {
@@ -391,7 +410,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 				var templ_7745c5c3_Var18 string
 				templ_7745c5c3_Var18, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id + "-hint " + id + "-error").Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 125, Col: 52}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 144, Col: 52}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var18)
 				if templ_7745c5c3_Err != nil {
@@ -409,7 +428,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 				var templ_7745c5c3_Var19 string
 				templ_7745c5c3_Var19, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id + "-hint").Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 127, Col: 35}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 146, Col: 35}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var19)
 				if templ_7745c5c3_Err != nil {
@@ -442,7 +461,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 			var templ_7745c5c3_Var20 string
 			templ_7745c5c3_Var20, templ_7745c5c3_Err = templruntime.NewAttributeExpression(strconv.FormatInt(p.UserID, 10)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 132, Col: 51}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 151, Col: 51}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var20)
 			if templ_7745c5c3_Err != nil {
@@ -465,7 +484,7 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 			var templ_7745c5c3_Var21 string
 			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(auditPerson(p.UserID, p.Name, ""))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 133, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 152, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
@@ -484,8 +503,10 @@ func auditSelect(id, label, hint, problem, value string, people []audit.Person) 
 	})
 }
 
-// AuditLog is the admins' "Audit log": who did and who saw what, filtered
-// by person, action, record and dates, paged newest first.
+// AuditLog is the "Audit log": who did and who saw what, filtered by
+// person, action, record and dates, paged newest first — the school's log
+// for the DSL team and admins, the part about the concerns about adults
+// they handle for the head or chair.
 func AuditLog(p AuditLogPage) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -523,7 +544,35 @@ func AuditLog(p AuditLogPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<h1 class=\"govuk-heading-xl\">Audit log</h1><p class=\"govuk-body\">Everything done and every record viewed in this school, newest first. Records are shown by reference: the log never holds a child’s name or what a concern says.</p><form method=\"get\" action=\"/admin/audit\" novalidate><div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-one-third\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<h1 class=\"govuk-heading-xl\">Audit log</h1>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if p.AdultsOnly {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<p class=\"govuk-body\">Everything done and seen about the concerns about adults that you handle, newest first. Records are shown by reference: the log never holds a name or what a concern says.</p>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			} else {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<p class=\"govuk-body\">Everything done and every record viewed in this school, newest first. Records are shown by reference: the log never holds a child’s name or what a concern says.</p>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "<form method=\"get\" action=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var24 string
+			templ_7745c5c3_Var24, templ_7745c5c3_Err = templruntime.NewAttributeExpression(AuditLogPath).ResolveURL(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 180, Col: 44}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var24)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "\" novalidate><div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-one-third\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -531,25 +580,25 @@ func AuditLog(p AuditLogPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</div><div class=\"govuk-grid-column-one-third\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</div><div class=\"govuk-grid-column-one-third\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = ui.TextInput(ui.Input{Name: "action", Label: "Action", Value: p.Action, Error: p.Problems["action"],
-				Hint: "For example concern.view, or concern for every concern action", Spellcheck: auditFalse()}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: p.actionHint(), Spellcheck: auditFalse()}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "</div><div class=\"govuk-grid-column-one-third\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "</div><div class=\"govuk-grid-column-one-third\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = ui.TextInput(ui.Input{Name: "record", Label: "Record", Value: p.Record, Error: p.Problems["record"],
-				Hint: "A reference or id, for example C-2026-000123", Spellcheck: auditFalse()}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: p.recordHint(), Spellcheck: auditFalse()}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</div></div><div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-one-half\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "</div></div><div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-one-half\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -558,7 +607,7 @@ func AuditLog(p AuditLogPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "</div><div class=\"govuk-grid-column-one-half\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "</div><div class=\"govuk-grid-column-one-half\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -567,7 +616,7 @@ func AuditLog(p AuditLogPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</div></div><div class=\"govuk-button-group\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "</div></div><div class=\"govuk-button-group\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -575,13 +624,49 @@ func AuditLog(p AuditLogPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<a class=\"govuk-link\" href=\"/admin/audit\">Clear filters</a></div></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<a class=\"govuk-link\" href=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var25 string
+			templ_7745c5c3_Var25, templ_7745c5c3_Err = templruntime.NewAttributeExpression(AuditLogPath).ResolveURL(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 206, Col: 47}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var25)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "\">Clear filters</a></div></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if len(p.Problems) == 0 {
+				if p.Withheld > 0 {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<div class=\"govuk-inset-text\" id=\"withheld\"><p class=\"govuk-body\">")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var26 string
+					templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(auditWithheld(p.Withheld))
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 212, Col: 56}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, " not shown.</p><p class=\"govuk-body\">Only the headteacher, or the chair of governors, who handles a concern about an adult can read its entries. They are kept, and checked with the rest of the log.</p></div>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, " ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
 				if len(p.Entries) == 0 {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<p class=\"govuk-body\">No events match these filters.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "<p class=\"govuk-body\">No events match these filters.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -594,60 +679,60 @@ func AuditLog(p AuditLogPage) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, " ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, " ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				if p.NextURL != "" || p.NewestURL != "" {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<nav class=\"govuk-pagination govuk-pagination--block\" aria-label=\"Pages of the audit log\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<nav class=\"govuk-pagination govuk-pagination--block\" aria-label=\"Pages of the audit log\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					if p.NewestURL != "" {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<div class=\"govuk-pagination__prev\"><a class=\"govuk-link govuk-pagination__link\" href=\"")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "<div class=\"govuk-pagination__prev\"><a class=\"govuk-link govuk-pagination__link\" href=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						var templ_7745c5c3_Var24 string
-						templ_7745c5c3_Var24, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.NewestURL).ResolveURL(ctx)
+						var templ_7745c5c3_Var27 string
+						templ_7745c5c3_Var27, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.NewestURL).ResolveURL(ctx)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 194, Col: 72}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 231, Col: 72}
 						}
-						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var24)
+						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var27)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "\" rel=\"prev\"><span class=\"govuk-pagination__link-title\">Newest events</span></a></div>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, "\" rel=\"prev\"><span class=\"govuk-pagination__link-title\">Newest events</span></a></div>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 					}
 					if p.NextURL != "" {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<div class=\"govuk-pagination__next\"><a class=\"govuk-link govuk-pagination__link\" href=\"")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<div class=\"govuk-pagination__next\"><a class=\"govuk-link govuk-pagination__link\" href=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						var templ_7745c5c3_Var25 string
-						templ_7745c5c3_Var25, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.NextURL).ResolveURL(ctx)
+						var templ_7745c5c3_Var28 string
+						templ_7745c5c3_Var28, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.NextURL).ResolveURL(ctx)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 201, Col: 70}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/audit_log.templ`, Line: 238, Col: 70}
 						}
-						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var25)
+						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var28)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "\" rel=\"next\"><span class=\"govuk-pagination__link-title\">Next page</span></a></div>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "\" rel=\"next\"><span class=\"govuk-pagination__link-title\">Next page</span></a></div>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "</nav>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "</nav>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "</div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "</div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -661,14 +746,39 @@ func AuditLog(p AuditLogPage) templ.Component {
 	})
 }
 
+func (p AuditLogPage) actionHint() string {
+	if p.AdultsOnly {
+		return "For example allegation.view, or allegation for every action on a concern about an adult"
+	}
+	return "For example concern.view, or concern for every concern action"
+}
+
+func (p AuditLogPage) recordHint() string {
+	if p.AdultsOnly {
+		return "A reference, for example A-2026-000123"
+	}
+	return "A reference or id, for example C-2026-000123"
+}
+
+// auditWithheld counts the entries about concerns about adults.
+func auditWithheld(n int64) string {
+	if n == 1 {
+		return "1 entry about a concern about an adult is"
+	}
+	return strconv.FormatInt(n, 10) + " entries about concerns about adults are"
+}
+
 func auditFalse() *bool {
 	f := false
 	return &f
 }
 
-// WhoHasSeen is the "Who has seen this" list of a record for DSLs: each
-// view (or download or print) of it, newest first, with the person, their
-// role at the time and when. Give it audit.ViewsOf's result.
+// WhoHasSeen is the "Who has seen this" list of a record for those who
+// may see it: one row per person, day and way of seeing it (viewed,
+// downloaded, printed) with the first and last time and how many times,
+// people outside the DSL team first, each with their role as people say
+// it (a deputy is "Deputy DSL"). Give it audit.ViewsOf's result; the page
+// a person's own change redirects them to is not counted as a view.
 func WhoHasSeen(views []audit.View) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -686,24 +796,28 @@ func WhoHasSeen(views []audit.View) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<section aria-labelledby=\"who-has-seen\"><h2 class=\"govuk-heading-m\" id=\"who-has-seen\">Who has seen this</h2>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "<section aria-labelledby=\"who-has-seen\"><h2 class=\"govuk-heading-m\" id=\"who-has-seen\">Who has seen this</h2>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if len(views) == 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<p class=\"govuk-body\">No one has viewed this record yet.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "<p class=\"govuk-body\">No one has viewed this record yet.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = ui.Table(ui.TableParams{Caption: "Views of this record, newest first", CaptionSize: ui.SizeS,
-				Head: []ui.TableCell{{Text: "Person"}, {Text: "Role"}, {Text: "When"}, {Text: "What"}},
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<p class=\"govuk-body\">By person and day, people outside the DSL team first. The page someone sees again after their own change is part of that change, not another view.</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = ui.Table(ui.TableParams{Caption: "Views of this record", CaptionSize: ui.SizeS,
+				Head: []ui.TableCell{{Text: "Who"}, {Text: "When"}, {Text: "What"}},
 				Rows: seenRows(views)}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "</section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 58, "</section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -715,24 +829,44 @@ func seenRows(views []audit.View) [][]ui.TableCell {
 	rows := make([][]ui.TableCell, 0, len(views))
 	for _, v := range views {
 		rows = append(rows, []ui.TableCell{
-			{Text: auditPerson(v.UserID, v.UserName, v.Role)},
-			{Text: auditRole(v.Role)},
-			{Text: auditTime(v.At)},
-			{Text: seenWhat(v.Action)},
+			{Text: seenWho(v)},
+			{Text: seenWhen(v)},
+			{Text: seenWhat(v)},
 		})
 	}
 	return rows
 }
 
-// seenWhat says how a record was seen, from the verb of the view's action.
-func seenWhat(action string) string {
-	switch action[strings.LastIndexByte(action, '.')+1:] {
-	case "download":
-		return "Downloaded"
-	case "print":
-		return "Printed"
+// seenWho names who saw a record, with their role as people say it.
+func seenWho(v audit.View) string {
+	return auditPerson(v.UserID, v.UserName, v.Role) + " (" + auth.RoleName(v.Role, v.Deputy) + ")"
+}
+
+// seenWhen is the day of a person's views, and their first and last time.
+func seenWhen(v audit.View) string {
+	if v.Count <= 1 || londonTime(v.First) == londonTime(v.At) {
+		return londonDate(v.At) + ", " + londonTime(v.At)
 	}
-	return "Viewed"
+	return londonDate(v.At) + ", " + londonTime(v.First) + " to " + londonTime(v.At)
+}
+
+// seenWhat says how a record was seen, and how many times that day.
+func seenWhat(v audit.View) string {
+	what := viewWhat(v)
+	if what == v.Action { // an action without a description of its own: say its verb
+		switch v.Action[strings.LastIndexByte(v.Action, '.')+1:] {
+		case "download":
+			what = "Downloaded"
+		case "print":
+			what = "Printed"
+		default:
+			what = "Viewed"
+		}
+	}
+	if v.Count <= 1 {
+		return what + " once"
+	}
+	return what + " " + strconv.Itoa(v.Count) + " times"
 }
 
 var _ = templruntime.GeneratedTemplate

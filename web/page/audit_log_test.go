@@ -35,8 +35,8 @@ func TestAuditLogPage(t *testing.T) {
 			{Seq: 11, OccurredAt: at, Role: actor.System, Action: "concern.escalate", SubjectType: "concern", SubjectID: "C-2026-000122", Details: "{}"},
 			{Seq: 10, OccurredAt: at, Action: "auth.sign_in_failed", Details: "{}"},
 		},
-		NextURL:   "/admin/audit?after=10&person=7",
-		NewestURL: "/admin/audit?person=7",
+		NextURL:   "/audit?after=10&person=7",
+		NewestURL: "/audit?person=7",
 	}
 	html := renderHTML(t, page.AuditLog(p))
 	for _, want := range []string{
@@ -46,7 +46,7 @@ func TestAuditLogPage(t *testing.T) {
 		"{&#34;tab&#34;:&#34;&lt;chronology&gt;&#34;}", // details escaped
 		"Haven (automatic)", "Not signed in",
 		`<option value="7" selected>`, "User 9",
-		`href="/admin/audit?after=10&amp;person=7"`, ">Next page<", ">Newest events<",
+		`href="/audit?after=10&amp;person=7"`, ">Next page<", ">Newest events<",
 		`<label class="govuk-label" for="person">Person</label>`,
 		`<label class="govuk-label" for="action">`, `<label class="govuk-label" for="record">`,
 	} {
@@ -83,10 +83,12 @@ func TestAuditLogPage(t *testing.T) {
 func TestWhoHasSeen(t *testing.T) {
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	html := renderHTML(t, page.WhoHasSeen([]audit.View{
-		{UserID: 3, UserName: "Dee Ess", Role: actor.DSL, At: at, Action: "attachment.download"},
-		{UserID: 4, UserName: "Hal Head", Role: actor.Head, At: at, Action: "concern.view"},
+		{UserID: 4, UserName: "Hal Head", Role: actor.Head, First: at, At: at, Count: 1, Action: "concern.view"},
+		{UserID: 3, UserName: "Dee Ess", Role: actor.DSL, Deputy: true, First: at, At: at.Add(7 * time.Minute), Count: 15, Action: "encompass.view"},
+		{UserID: 3, UserName: "Dee Ess", Role: actor.DSL, Deputy: true, First: at, At: at, Count: 1, Action: "attachment.download"},
 	}))
-	for _, want := range []string{"Who has seen this", "Dee Ess", "Downloaded", "Hal Head", "Head", "Viewed", "1 Dec 2026, 09:00:00"} {
+	for _, want := range []string{"Who has seen this", "Hal Head (Head)", "Viewed the concern once", "Dee Ess (Deputy DSL)",
+		"1 December 2026, 9:00am to 9:07am", "Viewed 15 times", "Downloaded a file once"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the list lacks %q", want)
 		}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/audit"
-	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
@@ -304,14 +303,6 @@ func viewWhat(v audit.View) string {
 		return "Viewed the child's concerns"
 	}
 	return v.Action
-}
-
-func viewWho(v audit.View) string {
-	name := v.UserName
-	if name == "" {
-		name = "Haven"
-	}
-	return name + " (" + auth.RoleName(v.Role, false) + ")"
 }
 
 func londonDateTime(t time.Time) string {
