@@ -497,6 +497,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 				t.Errorf("%s: GET %s = %d, want 200\n%s", as, tab.Path(), tab.Status(), tab.Text())
 			}
 			checked(t, tab)
+			expectNoRunTogetherLabels(t, tab)
 		}
 	}
 	for i, vp := range viewports {
