@@ -549,6 +549,17 @@ func (tb *Tab) DisableJavaScript() {
 	}))
 }
 
+// EnableJavaScript turns the page's scripts back on (after
+// DisableJavaScript) for the pages loaded next.
+func (tb *Tab) EnableJavaScript() {
+	tb.t.Helper()
+	tb.Do(chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+		_, err := cdp.Call(ctx, target, emulation.SetScriptExecutionDisabled,
+			emulation.SetScriptExecutionDisabledParams{Value: false})
+		return err
+	}))
+}
+
 // Element describes an element on the page.
 type Element struct {
 	Tag   string `json:"tag"` // lower case: "a", "main"; "body" when nothing has focus

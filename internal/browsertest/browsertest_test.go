@@ -50,6 +50,28 @@ const badPage = `<!DOCTYPE html>
 <script>document.title = 'inline ran'</script>
 </body></html>`
 
+// controlsPage breaks each rule ControlProblems checks once, beside
+// controls that keep them in ways a hand-written check could miss.
+const controlsPage = `<!DOCTYPE html>
+<html lang="en"><head><title>Controls</title></head><body><main>
+<h1>Controls</h1>
+<form>
+  <input type="checkbox" id="first" name="ind" value="a"><label for="first">First</label>
+  <input type="checkbox" id="second" name="ind" value="b"><label for="second">Second</label>
+  <input type="checkbox" id="second" name="ind" value="c"><label for="second">Third, which ticks Second</label>
+  <label for="nowhere">Label for nothing</label>
+  <div id="a-div">Not a control</div><label for="a-div">Label for a div</label>
+  <input type="text" name="nameless">
+  <button type="button" name="empty-button"></button>
+  <span id="by-ref">Named by reference</span><input type="text" name="labelledby" aria-labelledby="by-ref">
+  <input type="text" name="titled" title="Named by its title">
+  <button type="button"><span class="visually-hidden">Named by its text</span></button>
+  <input type="hidden" name="token" value="x">
+  <input type="text" name="not-shown" hidden>
+  <details><summary>More</summary><select name="in-details"><option>One</option></select></details>
+</form>
+</main></body></html>`
+
 const scriptedPage = `<!DOCTYPE html>
 <html lang="en"><head><title>Scripted</title></head><body><main>
 <h1>Without JavaScript</h1>
@@ -77,6 +99,7 @@ func site(t *testing.T) *httptest.Server {
 <body><main><h1>Wide</h1><div id="scrolls" style="overflow-x:auto"><p style="width:900px">scrolls in its box</p></div><p id="too-wide" style="width:600px">too wide</p></main></body></html>`))
 	mux.HandleFunc("GET /narrow", plain(`<!DOCTYPE html><html lang="en"><head><title>Narrow</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><h1>Narrow</h1><div style="overflow-x:auto"><p style="width:900px">scrolls in its box</p></div></main></body></html>`))
+	mux.HandleFunc("GET /controls", page(controlsPage))
 	mux.HandleFunc("GET /script.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
 		fmt.Fprint(w, `document.querySelector('h1').textContent = 'With JavaScript'`)
@@ -185,6 +208,40 @@ func TestAxeAndConsoleFindProblems(t *testing.T) {
 	tab.Go("/other")
 	if vs := tab.AxeViolations(); len(vs) != 0 {
 		t.Errorf("a plain page has violations: %v", vs)
+	}
+}
+
+func TestControlProblemsFindsIdsLabelsAndNames(t *testing.T) {
+	t.Parallel()
+	tab := browsertest.NewTab(t, site(t).URL)
+	tab.Go("/controls")
+	got := tab.ControlProblems()
+	want := []string{
+		`id "second" is used 2 times: input[type=checkbox]#second[name=ind][value=b], input[type=checkbox]#second[name=ind][value=c]`,
+		`label "Second" is for "second", which names 2 elements`,
+		`label "Third, which ticks Second" is for "second", which names 2 elements`,
+		`label "Label for nothing" is for "nowhere", which is no element`,
+		`label "Label for a div" is for div#a-div, which cannot be labelled`,
+		`input[type=checkbox]#second[name=ind][value=c] has no accessible name`,
+		`input[type=text][name=nameless] has no accessible name`,
+		`button[name=empty-button] has no accessible name`,
+		`select[name=in-details] has no accessible name`,
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("ControlProblems lacks %s", w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("ControlProblems = %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	if browsertest.Eval[bool](tab, "document.querySelector('details').open") {
+		t.Error("the closed details was left open")
+	}
+
+	tab.Go("/form")
+	if ps := tab.ControlProblems(); len(ps) != 0 {
+		t.Errorf("a well-formed form has problems: %v", ps)
 	}
 }
 

@@ -123,3 +123,67 @@ function heading() {
   const h1 = document.querySelector('h1');
   return h1 ? norm(h1.innerText) : '';
 }
+
+// Labelable elements (HTML's "labelable elements"), for label[for].
+const labelable = (el) => ['BUTTON', 'METER', 'OUTPUT', 'PROGRESS', 'SELECT', 'TEXTAREA'].includes(el.tagName) ||
+  (el.tagName === 'INPUT' && el.type !== 'hidden');
+
+// describeControl names a control in a failure message.
+const describeControl = (el) => el.tagName.toLowerCase() + (el.type && el.tagName === 'INPUT' ? '[type=' + el.type + ']' : '') +
+  (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : '') + (el.type === 'checkbox' || el.type === 'radio' ? '[value=' + el.value + ']' : '');
+
+// controlsPrepare finds the duplicate ids and the label[for]s that do not
+// name exactly one labelable control; then it shows what a person can
+// reveal (closed details, the unchosen options' conditional parts) and
+// marks every form control, for the browser's accessible names to be read.
+// controlsRestore puts the page back.
+function controlsPrepare() {
+  const problems = [];
+  const byID = new Map();
+  document.querySelectorAll('[id]').forEach((el) => byID.set(el.id, (byID.get(el.id) || []).concat([el])));
+  byID.forEach((els, id) => {
+    if (els.length > 1) {
+      problems.push('id ' + JSON.stringify(id) + ' is used ' + els.length + ' times: ' + els.map(describeControl).join(', '));
+    }
+  });
+  document.querySelectorAll('label[for]').forEach((l) => {
+    const els = byID.get(l.htmlFor) || [];
+    const text = JSON.stringify(norm(l.textContent));
+    if (els.length === 0) {
+      problems.push('label ' + text + ' is for ' + JSON.stringify(l.htmlFor) + ', which is no element');
+    } else if (els.length > 1) {
+      problems.push('label ' + text + ' is for ' + JSON.stringify(l.htmlFor) + ', which names ' + els.length + ' elements');
+    } else if (!labelable(els[0])) {
+      problems.push('label ' + text + ' is for ' + describeControl(els[0]) + ', which cannot be labelled');
+    }
+  });
+  document.querySelectorAll('details:not([open])').forEach((d) => {
+    d.setAttribute('data-bt-opened', '');
+    d.open = true;
+  });
+  document.querySelectorAll('.govuk-checkboxes__conditional--hidden, .govuk-radios__conditional--hidden').forEach((c) => {
+    const hidden = c.classList.contains('govuk-radios__conditional--hidden') ? 'govuk-radios__conditional--hidden' : 'govuk-checkboxes__conditional--hidden';
+    c.setAttribute('data-bt-revealed', hidden);
+    c.classList.remove(hidden);
+  });
+  // A control hidden from everyone (display: none, the hidden attribute,
+  // visibility: hidden) needs no name; visually hidden ones (GOV.UK's
+  // checkbox inputs) are rendered, and do.
+  const controls = [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+    .filter((el) => el.checkVisibility({ visibilityProperty: true }) && !el.closest('[aria-hidden=true]'));
+  controls.forEach((el, i) => el.setAttribute('data-bt-control', String(i)));
+  return { problems: problems, controls: controls.map(describeControl) };
+}
+
+function controlsRestore() {
+  document.querySelectorAll('[data-bt-opened]').forEach((d) => {
+    d.open = false;
+    d.removeAttribute('data-bt-opened');
+  });
+  document.querySelectorAll('[data-bt-revealed]').forEach((c) => {
+    c.classList.add(c.getAttribute('data-bt-revealed'));
+    c.removeAttribute('data-bt-revealed');
+  });
+  document.querySelectorAll('[data-bt-control]').forEach((el) => el.removeAttribute('data-bt-control'));
+  return {};
+}

@@ -150,7 +150,7 @@ func loadCase(ctx context.Context, q db.Querier, schoolID, viewer int64, ref str
 // links returns the concerns linked to a concern that the reader may see,
 // oldest first.
 func links(ctx context.Context, q db.Querier, schoolID, viewer, concernID int64) ([]Linked, error) {
-	rows, _ := q.Query(ctx, `SELECT c.ref, `+subjectNamesSQL+`, c.status, c.created_at
+	rows, _ := q.Query(ctx, `SELECT c.ref, `+subjectNamesSQL+`, `+cStatusSQL+`, c.created_at
 		FROM concern_links l
 		JOIN concerns c ON c.school_id = l.school_id
 			AND c.id = CASE WHEN l.concern_a = $2 THEN l.concern_b ELSE l.concern_a END

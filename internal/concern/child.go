@@ -44,7 +44,7 @@ func (s *Service) ForChild(ctx context.Context, by actor.Actor, childID int64) (
 		if !exists {
 			return db.ErrNotFound
 		}
-		rows, _ := tx.Query(ctx, `SELECT c.ref, c.created_at, c.happened_on, c.status, c.in_danger, cc.role,
+		rows, _ := tx.Query(ctx, `SELECT c.ref, c.created_at, c.happened_on, `+cStatusSQL+`, c.in_danger, cc.role,
 				coalesce((SELECT array_agg(i.code ORDER BY i.id) FROM concern_indicators i
 				          WHERE i.school_id = cc.school_id AND i.concern_child_id = cc.id), '{}'),
 				coalesce((SELECT jsonb_agg(jsonb_build_object('region', m.region, 'side', m.side, 'note', m.note) ORDER BY m.position)

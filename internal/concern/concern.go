@@ -21,6 +21,20 @@ const (
 	Closed       Status = "closed"
 )
 
+// EnteredInError is no stage of the lifecycle (the concern keeps the stage
+// it had, and the column holds only those): it is the status a concern
+// marked entered in error shows wherever a status is shown, read through
+// statusSQL, so nobody takes it for a live "New" concern.
+const EnteredInError Status = "entered_in_error"
+
+// statusSQL is the status column of concerns as it is shown:
+// EnteredInError for a concern marked so. cStatusSQL is the same for
+// concerns aliased c.
+const (
+	statusSQL  = `CASE WHEN entered_in_error_at IS NULL THEN status ELSE 'entered_in_error' END`
+	cStatusSQL = `CASE WHEN c.entered_in_error_at IS NULL THEN c.status ELSE 'entered_in_error' END`
+)
+
 // ForStaff is the status in the plain words the person who recorded the
 // concern sees: nothing of what the DSL decided.
 func (s Status) ForStaff() string {
@@ -31,6 +45,8 @@ func (s Status) ForStaff() string {
 		return "Acknowledged by the DSL"
 	case Closed:
 		return "Closed"
+	case EnteredInError:
+		return "Entered in error"
 	}
 	return "Received"
 }

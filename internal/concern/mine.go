@@ -29,7 +29,7 @@ type View struct {
 func (s *Service) Mine(ctx context.Context, by actor.Actor) ([]Mine, error) {
 	var out []Mine
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `SELECT c.ref, c.created_at, c.status,
+		rows, _ := tx.Query(ctx, `SELECT c.ref, c.created_at, `+cStatusSQL+` AS status,
 				coalesce(string_agg(coalesce(ch.first_name || ' ' || ch.last_name, 'Child not known'), ', ' ORDER BY cc.position)
 					FILTER (WHERE cc.role = 'subject'), '') AS children
 			FROM concerns c
@@ -47,9 +47,10 @@ func (s *Service) Mine(ctx context.Context, by actor.Actor) ([]Mine, error) {
 	return out, nil
 }
 
+// concernColumns are the columns of Concern, its status as shown (statusSQL).
 const concernColumns = `id, school_id, ref, submission_id::text, recorded_by, on_behalf_of, happened_on, happened_approx,
 	happened_time, seen_on, location, account, childs_words, told_dsl, told_dsl_who, told_dsl_when, actions_taken,
-	in_danger, categories, fgm_police, fgm_police_ref, status, created_at`
+	in_danger, categories, fgm_police, fgm_police_ref, ` + statusSQL + `, created_at`
 
 // Recorded returns the concern ref as its author recorded it, for the
 // author only (anyone else: db.ErrNotFound), and audits concern.view.

@@ -59,6 +59,8 @@ func (s Status) Label() string {
 		return "In progress"
 	case Closed:
 		return "Closed"
+	case EnteredInError:
+		return "Entered in error"
 	}
 	return string(s)
 }

@@ -293,6 +293,63 @@ func TestEnteredInError(t *testing.T) {
 	}
 }
 
+// A concern marked entered in error shows that status wherever a status
+// is shown — its own page, a concern linked to it, My concerns and its
+// author's view of it, the child's concerns — never the stage it stopped
+// at ("New"); the others keep theirs.
+func TestEnteredInErrorIsTheStatusShown(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	ref := submit(t, f, f.staff, validForm(f.amara.ID))
+	kept := submit(t, f, f.staff, validForm(f.amara.ID))
+	if err := f.svc.Link(ctx, f.dsl, kept, 1, ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.MarkEnteredInError(ctx, f.dsl, ref, concern.ReasonForm{Version: 1, Reason: "Recorded on the wrong child."}); err != nil {
+		t.Fatal(err)
+	}
+	if c := mustCase(t, f, f.dsl, ref); c.Status != concern.EnteredInError || c.Status.Label() != "Entered in error" {
+		t.Errorf("its page's status = %q (%s), want entered in error", c.Status, c.Status.Label())
+	}
+	other := mustCase(t, f, f.dsl, kept)
+	if other.Status != concern.Submitted || len(other.Links) != 1 || other.Links[0].Status != concern.EnteredInError {
+		t.Errorf("the other concern = %q, its link = %+v: want submitted, linked to one entered in error", other.Status, other.Links)
+	}
+	mine, err := f.svc.Mine(ctx, f.staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mine {
+		want := concern.Submitted
+		if m.Ref == ref {
+			want = concern.EnteredInError
+		}
+		if m.Status != want {
+			t.Errorf("My concerns: %s is %q, want %q", m.Ref, m.Status, want)
+		}
+	}
+	v, err := f.svc.Recorded(ctx, f.staff, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != concern.EnteredInError || v.Status.ForStaff() != "Entered in error" {
+		t.Errorf("its author sees %q (%s), want entered in error", v.Status, v.Status.ForStaff())
+	}
+	entries, err := f.svc.ForChild(ctx, f.dsl, f.amara.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if (e.Ref == ref) != (e.Status == concern.EnteredInError) {
+			t.Errorf("the child's concerns: %s is %q", e.Ref, e.Status)
+		}
+	}
+	if auditCount(t, f, "concern.submit", ref) != 1 {
+		t.Error("the audit trail lost the concern or its marking")
+	}
+}
+
 func TestRestrictionHidesAConcernFromDSLsNotNamed(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -137,6 +137,122 @@ var pages = map[string]page{
 	"/pupils/import/{id}":         {admin, []string{"import"}},
 }
 
+// formState is a page in a state that a GET alone does not show: a form
+// with every part revealed, or sent back with its problems. The sweep puts
+// each in that state as its visitor (at both sizes) and runs the page
+// checks on it; a form's problems must come back as 422, so no state
+// changes a seeded record.
+type formState struct {
+	name string
+	as   string
+	do   func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab)
+}
+
+var formStates = []formState{
+	{"Report a concern, every category ticked", staff, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/concerns/new")
+		tab.Choose("Is the child in immediate danger?", "Yes")
+		tickAll(t, tab, "What kind of concern is it? (optional)")
+		for _, g := range concern.Indicators() {
+			tab.Choose(g.Name, g.Indicators[0].Label)
+		}
+		checked(t, tab)
+		submitForProblems(t, tab, "Submit concern")
+	}},
+	{"Report a concern without JavaScript, every category ticked", staff, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		// axe-core cannot run with scripts off; the ids, labels and names
+		// can be checked, and without scripts every reveal is shown.
+		tab.DisableJavaScript()
+		defer tab.EnableJavaScript()
+		tab.Go("/concerns/new")
+		tab.ExpectWellFormedControls()
+		tickAll(t, tab, "What kind of concern is it? (optional)")
+		tab.Click("Submit concern")
+		if tab.Status() != http.StatusUnprocessableEntity {
+			t.Errorf("Submit concern without JavaScript: status %d, want 422", tab.Status())
+		}
+		tab.ExpectWellFormedControls()
+	}},
+	{"Record a decision, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/concerns/" + s.ids["concern"] + "/decision")
+		submitForProblems(t, tab, "Record decision")
+	}},
+	{"Record an action, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/concerns/" + s.ids["concern"] + "/action")
+		submitForProblems(t, tab, "Record action")
+	}},
+	{"Close a concern, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/concerns/" + s.ids["concern"] + "/close")
+		submitForProblems(t, tab, "Close concern")
+	}},
+	{"Reopen a concern, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/concerns/" + s.ids["closed"] + "/reopen")
+		submitForProblems(t, tab, "Reopen concern")
+	}},
+	{"Mark a concern entered in error, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/concerns/" + s.ids["concern"] + "/entered-in-error")
+		submitForProblems(t, tab, "Mark as entered in error")
+	}},
+	{"Who can see this concern, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/concerns/" + s.ids["concern"] + "/access")
+		tab.Choose("Who among the DSLs can see it?", "Only the DSLs I name")
+		tickAll(t, tab, "The DSLs you name")
+		tickAll(t, tab, "Exclude anyone with a conflict of interest") // the same people: a problem
+		checked(t, tab)
+		submitForProblems(t, tab, "Save who can see it")
+	}},
+	{"A child's details, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/children/" + s.ids["child"] + "/details")
+		tickAll(t, tab, "Flags")
+		tab.Fill("Social worker", strings.Repeat("x", 501))
+		submitForProblems(t, tab, "Save details")
+	}},
+	{"Invite a user, with problems", admin, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/admin/users/invite")
+		submitForProblems(t, tab, "Send invitation")
+	}},
+	{"Settings, with problems", admin, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/admin/settings")
+		tab.Fill("School name", "")
+		tab.Fill("Flag a child at this many concerns", "many")
+		submitForProblems(t, tab, "Save settings")
+	}},
+	{"Request an export, with problems", admin, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/exports")
+		submitForProblems(t, tab, "Request export")
+	}},
+}
+
+// tickAll ticks every checkbox of the question whose legend is question.
+func tickAll(t *testing.T, tab *browsertest.Tab, question string) {
+	t.Helper()
+	labels := browsertest.Eval[[]string](tab, `(() => {
+		const norm = (s) => s.replace(/\s+/g, ' ').trim();
+		const fs = [...document.querySelectorAll('fieldset')].find((f) => {
+			const lg = f.querySelector(':scope > legend');
+			return lg && norm(lg.textContent) === `+jsString(question)+`;
+		});
+		return fs ? [...fs.querySelectorAll('input[type=checkbox]')].map((el) => el.labels.length ? norm(el.labels[0].textContent) : '') : [];
+	})()`)
+	if len(labels) == 0 {
+		t.Fatalf("no checkboxes in %q on %s", question, tab.Path())
+	}
+	for _, l := range labels {
+		tab.Choose(question, l)
+	}
+}
+
+// submitForProblems presses button, expects the form back with its
+// problems (422), and checks that page.
+func submitForProblems(t *testing.T, tab *browsertest.Tab, button string) {
+	t.Helper()
+	tab.Click(button)
+	if tab.Status() != http.StatusUnprocessableEntity || !strings.Contains(tab.Text(), "There is a problem") {
+		t.Errorf("%s on %s: status %d, want 422 with the problems\n%s", button, tab.Path(), tab.Status(), tab.Text())
+	}
+	checked(t, tab)
+}
+
 // notPages are the GET routes that answer with something other than an
 // HTML page, and what they answer with.
 var notPages = map[string]string{
@@ -319,9 +435,12 @@ func (s *everyPageSchool) path(t *testing.T, pattern string, p page) string {
 // TestEveryPageIsAccessible visits every GET route of the router that
 // renders an HTML page, as someone the permission table lets in, with ids
 // of a school's seeded records, at the narrowest phone (320 px) and desktop
-// sizes, and runs the page checks (axe-core, the browser's errors, and no
-// sideways scrolling of the page) on each. A GET route that
-// is neither in pages nor in notPages fails the test: say how to visit it.
+// sizes, and runs the page checks on each: axe-core, the ids, labels and
+// accessible names of its controls (ExpectWellFormedControls, which axe 4.x
+// no longer checks), the browser's errors, and no sideways scrolling of the
+// page. Then it puts the forms in formStates in their other states (every
+// part revealed, their problems shown) and checks those too. A GET route
+// that is neither in pages nor in notPages fails the test: say how to visit it.
 func TestEveryPageIsAccessible(t *testing.T) {
 	s := newEveryPageSchool(t)
 
@@ -381,6 +500,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 			}
 			checked(t, tab)
 			tab.ExpectNoPageOverflow()
+			expectNoRunTogetherLabels(t, tab)
 		}
 	}
 	// The narrowest phone (320 px, WCAG reflow) and a desktop.
@@ -406,6 +526,13 @@ func TestEveryPageIsAccessible(t *testing.T) {
 				visit(t, tab, as)
 				if !vp.Mobile && browsertest.Eval[int](tab, navRows) > 1 {
 					t.Errorf("%s: the menu's links take more than one row at %d px", as, vp.Width)
+				}
+				// Not subtests: the tab belongs to this test, and fails it.
+				for _, st := range formStates {
+					if st.as == as {
+						t.Logf("%s: %s", as, st.name)
+						st.do(t, s, tab)
+					}
 				}
 			}
 		})

@@ -101,6 +101,8 @@ func (f ConcernForm) errorLinks() []ui.ErrorLink {
 			links[i].Href += "-day"
 		case "#" + concern.FieldBodyMarks:
 			links[i].Href = "#mark-0-region"
+		case "#" + concern.FieldIndicators:
+			links[i].Href = "#" + indicatorID(concern.Indicators()[0].Indicators[0].Code)
 		}
 		for c := range f.Children {
 			if l.Href == "#"+concern.ChildField(c) {
@@ -156,20 +158,25 @@ func categoryItems(cats []school.Category, cse, fgm templ.Component) []ui.Choice
 	return items
 }
 
+// indicatorItems are a group's checkboxes. Each box's id comes from its
+// indicator's code, never from its place: the four groups share one name,
+// and ids counted per group ("indicators-2" for the second box of the first
+// group and the first box of the second) once made a tap on "Withdrawn"
+// tick "Frightened of certain people…" (issue 15).
 func indicatorItems(g concern.IndicatorGroup) []ui.Choice {
 	var items []ui.Choice
 	for _, in := range g.Indicators {
-		items = append(items, ui.Choice{Value: in.Code, Text: in.Label})
+		items = append(items, ui.Choice{Value: in.Code, Text: in.Label, ID: indicatorID(in.Code)})
 	}
 	return items
 }
 
-func indicatorPrefix(i int) string {
-	if i == 0 {
-		return concern.FieldIndicators
-	}
-	return concern.FieldIndicators + "-" + strconv.Itoa(i+1)
-}
+// indicatorID is the id of the checkbox of the indicator with code.
+func indicatorID(code string) string { return "indicator-" + code }
+
+// indicatorGroupID is the id prefix of the i-th indicator group (its boxes
+// have ids of their own).
+func indicatorGroupID(i int) string { return "indicator-group-" + strconv.Itoa(i+1) }
 
 // marks are the body map rows to show: those typed, then one empty row.
 func (f ConcernForm) marks() []concern.BodyMark {
@@ -272,4 +279,12 @@ func formAction(f ConcernForm) string {
 		return "/concerns"
 	}
 	return "/concerns#" + f.Anchor
+}
+
+// indicatorsDescribedBy: the indicators' hint, and their problem when there is one.
+func (f ConcernForm) indicatorsDescribedBy() string {
+	if f.problem(concern.FieldIndicators) != "" {
+		return "indicators-hint indicators-error"
+	}
+	return "indicators-hint"
 }

@@ -180,7 +180,7 @@ func (m MyConcerns) draftsToday() int {
 
 func statusColour(s concern.Status) string {
 	switch s {
-	case concern.Closed:
+	case concern.Closed, concern.EnteredInError:
 		return "grey"
 	case concern.Submitted:
 		return "blue"

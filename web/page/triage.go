@@ -450,3 +450,15 @@ type ConflictView struct {
 	// Entered is what the DSL had typed, so nothing is lost.
 	Entered []concern.Detail
 }
+
+// sentence is what someone typed as a sentence: with a full stop at the
+// end unless it already ends with one (or with "!", "?", "…", before any
+// closing quote or bracket).
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	end := strings.TrimRight(s, `"')’”`)
+	if s == "" || strings.HasSuffix(end, ".") || strings.HasSuffix(end, "!") || strings.HasSuffix(end, "?") || strings.HasSuffix(end, "…") {
+		return s
+	}
+	return s + "."
+}
