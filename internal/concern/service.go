@@ -68,7 +68,7 @@ func ValidSubmissionID(id string) bool { return uuidRE.MatchString(id) }
 // nothing and returns the first one's receipt with Again set. In one
 // transaction it stores the concern, its children, indicators, body map and
 // files, deletes the form's draft, enqueues an email to every DSL and
-// deputy DSL of the school (a link only) and audits concern.submit. A form
+// deputy DSL of the school but by (a link only) and audits concern.submit. A form
 // with problems returns validate.Problems (nothing stored); a form submitted
 // by someone else is db.ErrNotFound.
 func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, error) {
@@ -138,7 +138,7 @@ func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, 
 		if err := deleteDraft(ctx, tx, by, f.SubmissionID); err != nil {
 			return err
 		}
-		if err := s.notifyDSLs(ctx, tx, by.SchoolID, ref, c.inDanger); err != nil {
+		if err := s.notifyDSLs(ctx, tx, by, ref, c.inDanger); err != nil {
 			return err
 		}
 		if err := s.scheduleEscalation(ctx, tx, by.SchoolID, id, created, c.inDanger); err != nil {
@@ -191,10 +191,11 @@ func (s *Service) checkStored(ctx context.Context, q db.Querier, by actor.Actor,
 }
 
 // notifyDSLs enqueues, in tx, an email to each DSL and deputy DSL of the
-// school: a link to the concern and nothing else — never a child's name, a
-// category or any text of the concern.
-func (s *Service) notifyDSLs(ctx context.Context, tx pgx.Tx, schoolID int64, ref string, inDanger bool) error {
-	emails, err := dslEmails(ctx, tx, schoolID)
+// school but the one who recorded the concern (by): a link to the concern
+// and nothing else — never a child's name, a category or any text of the
+// concern.
+func (s *Service) notifyDSLs(ctx context.Context, tx pgx.Tx, by actor.Actor, ref string, inDanger bool) error {
+	emails, err := dslEmails(ctx, tx, by.SchoolID, by.UserID)
 	if err != nil || len(emails) == 0 {
 		return err
 	}

@@ -191,10 +191,11 @@ func deleteDraft(ctx context.Context, q db.Querier, by actor.Actor, submissionID
 }
 
 // dslEmails returns the email addresses of the school's active DSLs and
-// deputy DSLs.
-func dslEmails(ctx context.Context, q db.Querier, schoolID int64) ([]string, error) {
+// deputy DSLs but recorder: whoever recorded a concern knows of it already.
+func dslEmails(ctx context.Context, q db.Querier, schoolID, recorder int64) ([]string, error) {
 	rows, _ := q.Query(ctx, `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.school_id = $1 AND m.role = 'dsl' AND m.deactivated_at IS NULL ORDER BY u.id`, schoolID)
+		WHERE m.school_id = $1 AND m.role = 'dsl' AND m.deactivated_at IS NULL AND m.user_id <> $2
+		ORDER BY u.id`, schoolID, recorder)
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
