@@ -118,7 +118,7 @@ func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, 
 			r, r.Again = again, true
 			return err
 		}
-		r = Receipt{Ref: ref, InDanger: c.inDanger, CreatedAt: created}
+		r = Receipt{Ref: ref, InDanger: c.inDanger, CreatedAt: created, NotToldDSL: c.ToldDSL == "not_yet"}
 		subjectRow, err := insertChildren(ctx, tx, by.SchoolID, id, c.Children)
 		if err != nil {
 			return err
@@ -360,9 +360,9 @@ func (s *Service) BySubmission(ctx context.Context, by actor.Actor, submissionID
 func (s *Service) ReceiptFor(ctx context.Context, by actor.Actor, ref string) (Receipt, error) {
 	var r Receipt
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT ref, in_danger, created_at FROM concerns
+		return tx.QueryRow(ctx, `SELECT ref, in_danger, created_at, told_dsl = 'not_yet' FROM concerns
 			WHERE school_id = $1 AND ref = $2 AND recorded_by = $3`, by.SchoolID, ref, by.UserID).
-			Scan(&r.Ref, &r.InDanger, &r.CreatedAt)
+			Scan(&r.Ref, &r.InDanger, &r.CreatedAt, &r.NotToldDSL)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = db.ErrNotFound

@@ -30,8 +30,8 @@ func lockSubmission(ctx context.Context, q db.Querier, schoolID int64, submissio
 func submitted(ctx context.Context, q db.Querier, schoolID int64, submissionID string) (Receipt, int64, error) {
 	var r Receipt
 	var author int64
-	err := q.QueryRow(ctx, `SELECT ref, in_danger, created_at, recorded_by FROM concerns
-		WHERE school_id = $1 AND submission_id = $2`, schoolID, submissionID).Scan(&r.Ref, &r.InDanger, &r.CreatedAt, &author)
+	err := q.QueryRow(ctx, `SELECT ref, in_danger, created_at, told_dsl = 'not_yet', recorded_by FROM concerns
+		WHERE school_id = $1 AND submission_id = $2`, schoolID, submissionID).Scan(&r.Ref, &r.InDanger, &r.CreatedAt, &r.NotToldDSL, &author)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Receipt{}, 0, db.ErrNotFound
 	}

@@ -606,6 +606,7 @@ func (s *Server) handleConcernSubmitted(w http.ResponseWriter, r *http.Request) 
 	}
 	return render(w, r, http.StatusOK, page.ConcernSubmitted(page.ConcernReceipt{
 		Receipt: receipt, Emergency: page.EmergencyFrom(st), Closed: !st.Open(time.Now()),
+		AlreadySent: r.URL.Query().Get("again") == "1",
 	}))
 }
 

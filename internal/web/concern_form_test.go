@@ -2,11 +2,15 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/havenschools/haven/internal/apptest"
 	"github.com/havenschools/haven/internal/mailtest"
+	"github.com/havenschools/haven/internal/pupil"
 )
 
 // A deputy DSL who reports a concern themselves is not emailed about it:
@@ -36,6 +40,62 @@ func TestADeputyWhoReportsIsNotAlerted(t *testing.T) {
 	for _, m := range s.Mail.Messages(t) {
 		if m.SentTo("deputy@brookfield.test") {
 			t.Errorf("the deputy was emailed %q", m.Subject)
+		}
+	}
+}
+
+// "When did it happen?" today at a time that has not come yet is refused
+// beside the time, saying it is later than now, with what was typed kept.
+func TestATimeLaterThanNowIsShownBesideTheQuestion(t *testing.T) {
+	t.Parallel()
+	now := time.Now().In(pupil.London())
+	later := now.Add(2 * time.Minute)
+	if later.Day() != now.Day() {
+		t.Skip("no later time today: it is nearly midnight in London")
+	}
+	s := newConcernSite(t)
+	c := s.staffClient(t, "sam@brookfield.test")
+	v := filledForm(openForm(t, c), s.amara.ID)
+	typed := strings.ToLower(later.Format("3:04PM"))
+	v.Set("happened-day", fmt.Sprint(now.Day()))
+	v.Set("happened-month", fmt.Sprint(int(now.Month())))
+	v.Set("happened-year", fmt.Sprint(now.Year()))
+	v.Set("happened_time", typed)
+	r := c.PostForm("/concerns", v)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422", r.Status)
+	}
+	want := "The time it happened, " + typed + " today, is later than now"
+	if n := strings.Count(visible(r.Body), want); n != 2 { // in the summary and beside the field
+		t.Errorf("%q shown %d times, want 2 (summary and field)\n%s", want, n, visible(r.Body))
+	}
+	if !strings.Contains(r.Body, `href="#happened_time"`) || !strings.Contains(r.Body, `value="`+typed+`"`) {
+		t.Error("the summary does not link to the time, or the time typed is gone")
+	}
+	if n := s.count(t, "concerns"); n != 0 {
+		t.Errorf("%d concerns stored", n)
+	}
+}
+
+// Someone who has not told a DSL in person is told on the receipt to speak
+// to one now, with the school's DSLs and their numbers; someone who has is not.
+func TestTheReceiptSaysSpeakToADSLWhenNotToldYet(t *testing.T) {
+	t.Parallel()
+	s := newConcernSite(t)
+	if _, err := s.DB.Owner.Exec(context.Background(), `UPDATE school_settings
+		SET dsl_contacts = '[{"name": "Dee Ess", "phone": "01632 960001"}]' WHERE school_id = $1`, s.school); err != nil {
+		t.Fatal(err)
+	}
+	c := s.staffClient(t, "sam@brookfield.test")
+	for _, told := range []string{"not_yet", "yes"} {
+		v := filledForm(openForm(t, c), s.amara.ID)
+		v.Set("told_dsl", told)
+		v.Set("told_dsl_who", "Dee Ess")
+		r := c.PostForm("/concerns", v)
+		receipt := visible(c.Get(r.Location()).Body)
+		asked := strings.Contains(receipt, "Now speak to a DSL") && strings.Contains(receipt, "Dee Ess: 01632 960001")
+		if asked != (told == "not_yet") {
+			t.Errorf("told a DSL %q: the receipt asks to speak to one = %v\n%s", told, asked, receipt)
 		}
 	}
 }
