@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/pupil"
 )
@@ -52,6 +54,67 @@ func TestTheReceiptAsksToSpeakToADSL(t *testing.T) {
 			tab.Click("Submit concern")
 			if text := tab.Text(); tab.Heading() != "Concern submitted" || strings.Contains(text, "Now speak to a DSL") {
 				t.Errorf("told a DSL already, the receipt still asks to:\n%s", text)
+			}
+		})
+	}
+}
+
+// Back after "Submit concern" shows the receipt, saying the concern has
+// already been sent — never "Page not found", the browser's "resubmit?"
+// page, or the form again with the old text — whether the form had been
+// posted on the way (a child found and added), was a draft carried on
+// from My concerns, or (without JavaScript) a draft's own address.
+func TestBackAfterSubmittingShowsTheReceipt(t *testing.T) {
+	s := newReportingSchool(t)
+	for _, tc := range []struct {
+		name, how string
+		vp        browsertest.Viewport
+		noJS      bool
+	}{
+		{"a form posted on the way, at phone width", "posted", browsertest.Phone, false},
+		{"a draft carried on, at desktop width", "draft", browsertest.Desktop, false},
+		{"a draft carried on without JavaScript", "draft", browsertest.Phone, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tab := browsertest.NewTab(t, s.URL)
+			tab.SetViewport(tc.vp)
+			if tc.noJS {
+				tab.DisableJavaScript()
+			}
+			signInAsStaff(tab)
+			tab.Go("/concerns/new")
+			fillAConcern(tab, "Not yet")
+			if tc.how == "draft" {
+				tab.Click("Save draft")
+				tab.Go("/my-concerns")
+				tab.Go(browsertest.Eval[string](tab, `document.querySelector('a[href^="/concerns/drafts/"]').getAttribute('href')`))
+				if !strings.HasPrefix(tab.Path(), "/concerns/drafts/") {
+					t.Fatalf("the draft opened at %s", tab.Path())
+				}
+			}
+			tab.Click("Submit concern")
+			ref := refPattern.FindString(tab.Text())
+			if tab.Heading() != "Concern submitted" || ref == "" {
+				t.Fatalf("heading = %q\n%s", tab.Heading(), tab.Text())
+			}
+
+			tab.Do(chromedp.NavigateBack())
+			tab.WaitUntil(`document.readyState === 'complete'`)
+			text := tab.Text()
+			if tab.Heading() != "Concern submitted" || !strings.Contains(text, ref) ||
+				!strings.Contains(text, "This concern has already been sent to the DSL") {
+				t.Fatalf("Back after submitting: at %s, heading %q\n%.300s", tab.Path(), tab.Heading(), text)
+			}
+			if browsertest.Eval[bool](tab, `document.getElementById('account') !== null`) {
+				t.Error("Back shows the form again")
+			}
+			if !tc.noJS {
+				tab.ExpectNoAxeViolations()
+			}
+			var n int
+			if err := s.DB.Owner.QueryRow(tab.Context(), `SELECT count(*) FROM concerns WHERE school_id = $1 AND submission_id =
+				(SELECT submission_id FROM concerns WHERE school_id = $1 AND ref = $2)`, s.school, ref).Scan(&n); err != nil || n != 1 {
+				t.Errorf("concerns stored from the form = %d (%v), want 1", n, err)
 			}
 		})
 	}

@@ -139,6 +139,21 @@ func (s *Server) handleConcernNew(w http.ResponseWriter, r *http.Request) error 
 		v.Notice = "Your session had ended, so your concern was not sent. What you typed is below: check it and select “Submit concern”. Choose any files again."
 		return render(w, r, http.StatusOK, page.ConcernNew(v))
 	}
+	if id := r.URL.Query().Get("submission"); id != "" {
+		// Back to a form after "Submit concern" (page.AfterSubmitHref): its
+		// receipt once stored, else its draft, else a new form. Anyone
+		// else's submission is a new form too, so nothing of it shows.
+		err := s.redirectToReceipt(w, r, by, id, true)
+		if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		f, saved, err := s.concerns.Draft(r.Context(), by, id)
+		if err == nil {
+			return s.showDraft(w, r, by, f, saved)
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+	}
 	v, err := s.concernPage(r.Context(), by, concernInput{Form: newForm()})
 	if err != nil {
 		return err
@@ -147,13 +162,23 @@ func (s *Server) handleConcernNew(w http.ResponseWriter, r *http.Request) error 
 }
 
 // handleConcernDraft handles GET /concerns/drafts/{submission}: the author
-// carries on with a draft. Anyone else's draft is not found.
+// carries on with a draft; once it has been submitted, its receipt (Back
+// after submitting a draft). Anyone else's draft is not found.
 func (s *Server) handleConcernDraft(w http.ResponseWriter, r *http.Request) error {
 	by := actorFrom(r)
-	f, saved, err := s.concerns.Draft(r.Context(), by, chi.URLParam(r, "submission"))
+	id := chi.URLParam(r, "submission")
+	f, saved, err := s.concerns.Draft(r.Context(), by, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return s.redirectToReceipt(w, r, by, id, true)
+	}
 	if err != nil {
 		return err
 	}
+	return s.showDraft(w, r, by, f, saved)
+}
+
+// showDraft shows by's draft f, saved at saved, to carry on with.
+func (s *Server) showDraft(w http.ResponseWriter, r *http.Request, by actor.Actor, f concern.Form, saved time.Time) error {
 	v, err := s.concernPage(r.Context(), by, concernInput{Form: f})
 	if err != nil {
 		return err
@@ -193,7 +218,7 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 		return s.concernFailed(w, r, by, in, err)
 	}
 	if submitted {
-		return s.redirectToReceipt(w, r, by, in.Form.SubmissionID)
+		return s.redirectToReceipt(w, r, by, in.Form.SubmissionID, true)
 	}
 	addNotKnown(&in, problems)
 
@@ -214,7 +239,7 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 		if len(problems) == 0 {
 			receipt, err := s.concerns.Submit(ctx, by, in.Form)
 			if err == nil {
-				s.redirectTo(w, r, "/concerns/"+receipt.Ref+"/submitted")
+				s.redirectTo(w, r, page.ReceiptHref(receipt.Ref, receipt.Again))
 				return nil
 			}
 			p, ok := errors.AsType[validate.Problems](err)
@@ -300,7 +325,7 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 		saved, err = s.concerns.SaveDraft(ctx, by, in.Form, false)
 		switch {
 		case errors.Is(err, concern.ErrAlreadySubmitted):
-			return s.redirectToReceipt(w, r, by, in.Form.SubmissionID)
+			return s.redirectToReceipt(w, r, by, in.Form.SubmissionID, true)
 		case err != nil:
 			if _, ok := errors.AsType[validate.Problems](err); !ok {
 				return s.concernFailed(w, r, by, in, err)
@@ -555,13 +580,14 @@ func (s *Server) concernOutage(w http.ResponseWriter, r *http.Request) {
 }
 
 // redirectToReceipt sends the person to the receipt of the form already
-// submitted with submissionID.
-func (s *Server) redirectToReceipt(w http.ResponseWriter, r *http.Request, by actor.Actor, submissionID string) error {
+// submitted with submissionID (again: saying it had been sent already), or
+// returns db.ErrNotFound.
+func (s *Server) redirectToReceipt(w http.ResponseWriter, r *http.Request, by actor.Actor, submissionID string, again bool) error {
 	receipt, err := s.concerns.BySubmission(r.Context(), by, submissionID)
 	if err != nil {
 		return err
 	}
-	s.redirectTo(w, r, "/concerns/"+receipt.Ref+"/submitted")
+	s.redirectTo(w, r, page.ReceiptHref(receipt.Ref, again))
 	return nil
 }
 
@@ -574,7 +600,7 @@ func (s *Server) redirectTo(w http.ResponseWriter, r *http.Request, path string)
 func (s *Server) handleConcernStatus(w http.ResponseWriter, r *http.Request) error {
 	by := actorFrom(r)
 	id := r.PostFormValue("submission_id")
-	err := s.redirectToReceipt(w, r, by, id)
+	err := s.redirectToReceipt(w, r, by, id, false)
 	if !errors.Is(err, db.ErrNotFound) {
 		return err
 	}

@@ -99,3 +99,52 @@ func TestTheReceiptSaysSpeakToADSLWhenNotToldYet(t *testing.T) {
 		}
 	}
 }
+
+// Back after submitting comes to the receipt, saying it was sent already:
+// from the draft's address, from the address the page's script gives the
+// form's history entry, and when the browser posts the form again. Anyone
+// else gets nothing of it.
+func TestBackAfterSubmittingGivesTheReceipt(t *testing.T) {
+	t.Parallel()
+	s := newConcernSite(t)
+	c := s.staffClient(t, "sam@brookfield.test")
+	id := openForm(t, c)
+	v := filledForm(id, s.amara.ID)
+	v.Set("action", "save")
+	if r := c.PostForm("/concerns", v); r.Status != http.StatusOK {
+		t.Fatalf("save draft: %d", r.Status)
+	}
+	v.Set("action", "submit")
+	ref := refRE.FindString(c.PostForm("/concerns", v).Location())
+	if ref == "" {
+		t.Fatal("no receipt")
+	}
+	want := "/concerns/" + ref + "/submitted?again=1"
+	for _, path := range []string{"/concerns/drafts/" + id, "/concerns/new?submission=" + id} {
+		if r := c.Get(path); r.Status != http.StatusSeeOther || r.Location() != want {
+			t.Errorf("GET %s: %d to %q, want %s", path, r.Status, r.Location(), want)
+		}
+	}
+	for _, action := range []string{"submit", "find", "save"} {
+		v.Set("action", action)
+		if r := c.PostForm("/concerns", v); r.Status != http.StatusSeeOther || r.Location() != want {
+			t.Errorf("the form posted again (%s): %d to %q, want %s", action, r.Status, r.Location(), want)
+		}
+	}
+	receipt := visible(c.Get(want).Body)
+	if !strings.Contains(receipt, "This concern has already been sent to the DSL") || !strings.Contains(receipt, ref) {
+		t.Errorf("the receipt does not say it was sent already:\n%s", receipt)
+	}
+	if n := s.count(t, "concerns"); n != 1 {
+		t.Errorf("concerns = %d, want 1", n)
+	}
+
+	alex := s.staffClient(t, "alex@brookfield.test")
+	if r := alex.Get("/concerns/drafts/" + id); r.Status != http.StatusNotFound {
+		t.Errorf("someone else at the draft's address: %d, want 404", r.Status)
+	}
+	r := alex.Get("/concerns/new?submission=" + id)
+	if r.Status != http.StatusOK || strings.Contains(r.Body, ref) || strings.Contains(r.Body, id) || strings.Contains(r.Body, "silver car") {
+		t.Errorf("someone else at the address after submitting: %d, want a new form with nothing of it", r.Status)
+	}
+}

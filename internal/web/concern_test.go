@@ -152,7 +152,7 @@ func TestReportAConcern(t *testing.T) {
 
 	t.Run("the same form again gives the same receipt and nothing new", func(t *testing.T) {
 		r := c.PostForm("/concerns", filledForm(id, s.amara.ID))
-		if r.Status != http.StatusSeeOther || r.Location() != "/concerns/"+ref+"/submitted" {
+		if r.Status != http.StatusSeeOther || r.Location() != "/concerns/"+ref+"/submitted?again=1" {
 			t.Errorf("resubmit: %d to %q", r.Status, r.Location())
 		}
 		if n := s.count(t, "concerns"); n != 1 {

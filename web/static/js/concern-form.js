@@ -6,11 +6,31 @@
 //  - "Save draft" is hidden while "immediate danger" is "Yes", and the
 //    emergency steps under that question are shown only then;
 //  - the "Child" box suggests children from the roll as you type (POSTed,
-//    so a child's name never goes in a URL), and choosing one adds them.
+//    so a child's name never goes in a URL), and choosing one adds them;
+//  - Back after "Submit concern" comes to the receipt (enhanceBack).
 const form = document.getElementById('concern-form')
 if (form) {
   enhanceDrafts(form)
   enhanceChildSearch(form)
+  enhanceBack(form)
+}
+
+// enhanceBack gives this page's history entry, as "Submit concern" is
+// pressed, the address in data-after-submit: once the concern is stored it
+// shows its receipt ("already sent to the DSL"), else the draft or a new
+// form. Back then never shows this form again with what was sent, nor the
+// browser's "resubmit?" page for a form that was posted.
+function enhanceBack (form) {
+  const after = form.dataset.afterSubmit
+  if (!after) return
+  let submitting = false
+  form.addEventListener('submit', (e) => {
+    submitting = e.submitter && e.submitter.name === 'action' && e.submitter.value === 'submit'
+  })
+  // As the page is left for the answer, not while the browser posts the form.
+  window.addEventListener('pagehide', () => {
+    if (submitting) history.replaceState(history.state, '', after)
+  })
 }
 
 function fields (form) {
