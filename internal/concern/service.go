@@ -226,9 +226,12 @@ func NotificationEmail(baseURL, ref string, inDanger bool) notify.Message {
 }
 
 // SaveDraft keeps the form as its author's draft, replacing the last one,
-// and audits draft.save (auto: saved by the page itself, every 20 seconds).
-// A form about a child in immediate danger is not kept (ErrNoDraftInDanger),
-// nor one already submitted (ErrAlreadySubmitted). It returns when it was saved.
+// and audits draft.save (auto: saved by the page itself, every 20 seconds)
+// — only when it holds real content (HasContent; else ErrEmptyDraft, and a
+// draft saved before is kept as it was) and only when it changed (else
+// nothing is written or audited). A form about a child in immediate danger
+// is not kept (ErrNoDraftInDanger), nor one already submitted
+// (ErrAlreadySubmitted). It returns when the draft was last saved.
 func (s *Service) SaveDraft(ctx context.Context, by actor.Actor, f Form, auto bool) (time.Time, error) {
 	if !ValidSubmissionID(f.SubmissionID) {
 		return time.Time{}, ErrBadSubmission
@@ -249,8 +252,15 @@ func (s *Service) SaveDraft(ctx context.Context, by actor.Actor, f Form, auto bo
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return err
 		}
-		var err error
-		if saved, err = saveDraft(ctx, tx, by, f); err != nil {
+		files, err := pendingFiles(ctx, tx, by, f.SubmissionID)
+		if err != nil {
+			return err
+		}
+		if !HasContent(f, files) {
+			return ErrEmptyDraft
+		}
+		var changed bool
+		if saved, changed, err = saveDraft(ctx, tx, by, f); err != nil || !changed {
 			return err
 		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "draft.save", SubjectType: "draft",

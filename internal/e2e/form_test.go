@@ -119,3 +119,58 @@ func TestBackAfterSubmittingShowsTheReceipt(t *testing.T) {
 		})
 	}
 }
+
+// Reloading Report a concern, and leaving it, keeps no draft until
+// something is typed; then the form says when it saved (announced
+// politely), and the draft is discarded from My concerns after a
+// confirmation page.
+func TestDraftsAreKeptAndDiscarded(t *testing.T) {
+	s := newReportingSchool(t)
+	drafts := func(t *testing.T) int {
+		var n int
+		if err := s.DB.Owner.QueryRow(t.Context(), `SELECT count(*) FROM concern_drafts WHERE school_id = $1`, s.school).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, vp := range viewports {
+		t.Run(vp.Name, func(t *testing.T) {
+			tab := browsertest.NewTab(t, s.URL)
+			tab.SetViewport(vp)
+			signInAsStaff(tab)
+			for range 3 {
+				tab.Go("/concerns/new")
+				tab.Do(chromedp.Reload())
+			}
+			tab.Choose("Is the child in immediate danger?", "No")
+			tab.Go("/my-concerns") // leaving the page saves what has changed
+			if n := drafts(t); n != 0 {
+				t.Errorf("drafts after reloading an empty form = %d, want 0", n)
+			}
+
+			tab.Go("/concerns/new")
+			fillAConcern(tab, "Not yet")
+			tab.Click("Save draft")
+			status := browsertest.Eval[string](tab, `(() => { const s = document.getElementById('draft-status');
+				return s.getAttribute('role') + ': ' + s.innerText })()`)
+			if !strings.HasPrefix(status, "status: Draft saved at ") {
+				t.Errorf("the draft status reads %q", status)
+			}
+			tab.ExpectNoAxeViolations()
+
+			tab.Go("/my-concerns")
+			tab.Click("Discard the draft saved at " + strings.TrimSuffix(strings.TrimPrefix(status, "status: Draft saved at "), "."))
+			if got := tab.Heading(); got != "Discard this draft?" {
+				t.Fatalf("heading = %q", got)
+			}
+			tab.ExpectNoAxeViolations()
+			tab.Click("Discard draft")
+			if text := tab.Text(); !strings.Contains(text, "Your draft has been discarded") || strings.Contains(text, "Not sent yet") {
+				t.Errorf("My concerns after discarding:\n%s", text)
+			}
+			if n := drafts(t); n != 0 {
+				t.Errorf("drafts after discarding = %d, want 0", n)
+			}
+		})
+	}
+}

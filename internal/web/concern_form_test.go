@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +147,62 @@ func TestBackAfterSubmittingGivesTheReceipt(t *testing.T) {
 	r := alex.Get("/concerns/new?submission=" + id)
 	if r.Status != http.StatusOK || strings.Contains(r.Body, ref) || strings.Contains(r.Body, id) || strings.Contains(r.Body, "silver car") {
 		t.Errorf("someone else at the address after submitting: %d, want a new form with nothing of it", r.Status)
+	}
+}
+
+// Opening, reloading and autosaving a form nobody has filled in keeps no
+// draft; the author discards a draft after a confirmation page, and
+// nobody else can.
+func TestDraftsAreKeptOnlyWithContentAndCanBeDiscarded(t *testing.T) {
+	t.Parallel()
+	s := newConcernSite(t)
+	c := s.staffClient(t, "sam@brookfield.test")
+	blank := openForm(t, c)
+	for range 3 {
+		r := c.PostForm("/concerns/draft", url.Values{"submission_id": {blank}, "in_danger": {"no"},
+			"seen-day": {"1"}, "seen-month": {"12"}, "seen-year": {"2026"}})
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, `"empty"`) {
+			t.Errorf("autosave of a blank form: %d %s", r.Status, r.Body)
+		}
+	}
+	v := url.Values{"submission_id": {blank}, "action": {"save"}}
+	if r := visible(c.PostForm("/concerns", v).Body); !strings.Contains(r, "There is nothing to save yet") {
+		t.Errorf("Save draft on a blank form does not say there is nothing to save:\n%s", r)
+	}
+	if n := s.count(t, "concern_drafts"); n != 0 {
+		t.Errorf("drafts of a blank form = %d, want 0", n)
+	}
+
+	id := openForm(t, c)
+	v = filledForm(id, s.amara.ID)
+	v.Set("action", "save")
+	form := visible(c.PostForm("/concerns", v).Body)
+	if !strings.Contains(form, "Draft saved at ") || !strings.Contains(form, "Discard this draft") {
+		t.Errorf("the form does not say when it saved, or offer to discard:\n%s", form)
+	}
+	alex := s.staffClient(t, "alex@brookfield.test")
+	for _, r := range []apptest.Response{alex.Get("/concerns/drafts/" + id + "/discard"), alex.PostForm("/concerns/drafts/"+id+"/discard", nil)} {
+		if r.Status != http.StatusNotFound {
+			t.Errorf("someone else discarding: %d, want 404", r.Status)
+		}
+	}
+	confirm := c.Get("/concerns/drafts/" + id + "/discard")
+	if confirm.Status != http.StatusOK || !strings.Contains(visible(confirm.Body), "Discard this draft?") ||
+		!strings.Contains(visible(confirm.Body), "Amara Okafor") {
+		t.Fatalf("the confirmation page: %d\n%s", confirm.Status, visible(confirm.Body))
+	}
+	if n := s.count(t, "concern_drafts"); n != 1 {
+		t.Fatalf("asking to discard deleted it: drafts = %d", n)
+	}
+	expectRedirect(t, c.PostForm("/concerns/drafts/"+id+"/discard", nil), "/my-concerns")
+	mine := visible(c.Get("/my-concerns").Body)
+	if !strings.Contains(mine, "Your draft has been discarded") || strings.Contains(mine, "Not sent yet") {
+		t.Errorf("My concerns after discarding:\n%s", mine)
+	}
+	if n := s.count(t, "concern_drafts"); n != 0 {
+		t.Errorf("drafts after discarding = %d", n)
+	}
+	if n := s.count(t, "audit_events WHERE action = 'draft.discard' AND subject_id = $1 AND details::text NOT LIKE '%silver%'", id); n != 1 {
+		t.Errorf("discards audited = %d, want 1", n)
 	}
 }

@@ -42,6 +42,13 @@ func ReceiptHref(ref string, again bool) string {
 // DraftHref is the address of the author's draft of the form with submissionID.
 func DraftHref(submissionID string) string { return "/concerns/drafts/" + submissionID }
 
+// DiscardDraftHref is the address of the page that discards the author's
+// draft of the form with submissionID, once they confirm.
+func DiscardDraftHref(submissionID string) string { return DraftHref(submissionID) + "/discard" }
+
+// DraftSavedAt is what the form says once its draft is saved, at saved.
+func DraftSavedAt(saved time.Time) string { return "Draft saved at " + londonTime(saved) + "." }
+
 // AfterSubmitHref is the address concern-form.js gives the form's history
 // entry as "Submit concern" is pressed, so that Back comes to the receipt
 // (once it is stored), the draft, or a new form — never the form again

@@ -83,7 +83,7 @@ function enhanceDrafts (form) {
       if (res.ok) {
         const data = await res.json()
         last = text
-        status.textContent = 'Draft saved at ' + data.saved + '.'
+        if (data.status) status.textContent = data.status // nothing typed or chosen yet: nothing to say
       }
     } catch {
       // Offline for a moment: the next attempt, or "Submit concern", carries the text.
