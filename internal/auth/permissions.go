@@ -108,17 +108,19 @@ var routes = map[string]Rule{
 
 	// Reporting a concern, for every member of a school; each person sees
 	// only their own concerns, drafts and files (internal/web/concern.go).
-	"GET /concerns/new":                 AnyMember,
-	"POST /concerns":                    AnyMember,
-	"GET /concerns/drafts/{submission}": AnyMember,
-	"POST /concerns/draft":              AnyMember,
-	"POST /concerns/children":           AnyMember,
-	"POST /concerns/status":             AnyMember,
-	"GET /concerns/{ref}/submitted":     AnyMember,
-	"GET /concerns/{ref}":               AnyMember,
-	"POST /concerns/{ref}/addenda":      AnyMember,
-	"GET /my-concerns":                  AnyMember,
-	"GET /attachments/{id}":             AnyMember,
+	"GET /concerns/new":                          AnyMember,
+	"POST /concerns":                             AnyMember,
+	"GET /concerns/drafts/{submission}":          AnyMember,
+	"GET /concerns/drafts/{submission}/discard":  AnyMember,
+	"POST /concerns/drafts/{submission}/discard": AnyMember,
+	"POST /concerns/draft":                       AnyMember,
+	"POST /concerns/children":                    AnyMember,
+	"POST /concerns/status":                      AnyMember,
+	"GET /concerns/{ref}/submitted":              AnyMember,
+	"GET /concerns/{ref}":                        AnyMember,
+	"POST /concerns/{ref}/addenda":               AnyMember,
+	"GET /my-concerns":                           AnyMember,
+	"GET /attachments/{id}":                      AnyMember,
 
 	// The DSL's work (internal/web/triage.go and child.go): DSLs and
 	// deputy DSLs only. "GET /concerns/{ref}" above shows a DSL this

@@ -122,6 +122,9 @@ type Receipt struct {
 	Ref       string
 	InDanger  bool
 	CreatedAt time.Time
+	// NotToldDSL: the person answered "Not yet" to "Have you told a DSL
+	// in person?", so the receipt asks them to now.
+	NotToldDSL bool
 	// Again: this submission had already been stored (a double click, a
 	// retry); nothing new was stored, audited or sent.
 	Again bool

@@ -142,10 +142,11 @@ func (w *escalationWorker) Work(ctx context.Context, job *river.Job[EscalationAr
 			InError    bool
 			Restricted bool
 			CreatedAt  time.Time
+			RecordedBy int64
 		}
-		err := tx.QueryRow(ctx, `SELECT ref, status, in_danger, entered_in_error_at IS NOT NULL, restricted, created_at
+		err := tx.QueryRow(ctx, `SELECT ref, status, in_danger, entered_in_error_at IS NOT NULL, restricted, created_at, recorded_by
 			FROM concerns WHERE school_id = $1 AND id = $2 FOR UPDATE`, a.SchoolID, a.ConcernID).
-			Scan(&c.Ref, &c.Status, &c.InDanger, &c.InError, &c.Restricted, &c.CreatedAt)
+			Scan(&c.Ref, &c.Status, &c.InDanger, &c.InError, &c.Restricted, &c.CreatedAt, &c.RecordedBy)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -164,7 +165,7 @@ func (w *escalationWorker) Work(ctx context.Context, job *river.Job[EscalationAr
 			wait = due.Sub(now)
 			return nil
 		}
-		recipients, err := escalationRecipients(ctx, tx, a.SchoolID, a.ConcernID, c.Restricted)
+		recipients, err := escalationRecipients(ctx, tx, a.SchoolID, a.ConcernID, c.Restricted, c.RecordedBy)
 		if err != nil {
 			return err
 		}
@@ -213,15 +214,16 @@ type recipient struct {
 }
 
 // escalationRecipients are the school's active DSLs who may see the concern
-// (not excluded; named, when it is restricted) and its heads.
-func escalationRecipients(ctx context.Context, q db.Querier, schoolID, concernID int64, restricted bool) ([]recipient, error) {
+// (not excluded; named, when it is restricted) and its heads, but the
+// person who recorded it (recorder), who knows of it already.
+func escalationRecipients(ctx context.Context, q db.Querier, schoolID, concernID int64, restricted bool, recorder int64) ([]recipient, error) {
 	rows, _ := q.Query(ctx, `SELECT u.email, m.role = 'head' FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.school_id = $1 AND m.deactivated_at IS NULL AND (m.role = 'head' OR (m.role = 'dsl'
+		WHERE m.school_id = $1 AND m.deactivated_at IS NULL AND m.user_id <> $4 AND (m.role = 'head' OR (m.role = 'dsl'
 			AND NOT EXISTS (SELECT 1 FROM concern_access a WHERE a.school_id = m.school_id AND a.concern_id = $2
 			                AND a.user_id = m.user_id AND a.kind = 'excluded')
 			AND (NOT $3 OR EXISTS (SELECT 1 FROM concern_access a WHERE a.school_id = m.school_id AND a.concern_id = $2
 			                AND a.user_id = m.user_id AND a.kind = 'named'))))
-		ORDER BY m.role, u.id`, schoolID, concernID, restricted)
+		ORDER BY m.role, u.id`, schoolID, concernID, restricted, recorder)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (recipient, error) {
 		var x recipient
 		err := r.Scan(&x.email, &x.head)

@@ -269,3 +269,53 @@ func TestEscalationEmailWords(t *testing.T) {
 		}
 	}
 }
+
+// A deputy DSL who records a concern about a child in immediate danger is
+// not the one to alert, nor to chase: the alert and each round of
+// escalation go to the rest of the DSL team (and the head), through the
+// real mailpit.
+func TestTheRecorderIsNotAlertedNorChased(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, err := f.db.Owner.Exec(ctx, `INSERT INTO school_settings (school_id) VALUES ($1)`, f.school); err != nil {
+		t.Fatal(err)
+	}
+	mustMember(t, f.db.Owner, f.school, "head@st-aidans.test", "Hea Dteacher", actor.Head, false)
+	mp := mailtest.Start(t)
+	mailer, err := notify.NewSMTP(mp.SMTPURL(), "haven@example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{now: time.Now()}
+	startJobs(t, f, clk, mailer)
+
+	form := validForm(f.amara.ID)
+	form.InDanger = "yes"
+	r, err := f.svc.Submit(ctx, f.deputy, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(r.CreatedAt.Add(time.Minute))
+	alert := waitForEmails(t, mp, "new safeguarding concern", 1)
+	if !alert[0].SentTo("dsl@st-aidans.test") {
+		t.Errorf("the alert went to %v, want the DSL", alert[0].To)
+	}
+	clk.Set(r.CreatedAt.Add(16 * time.Minute))
+	round1 := waitForEmails(t, mp, "immediate danger not yet acknowledged", 2)
+	for _, m := range round1 {
+		if !m.SentTo("dsl@st-aidans.test") && !m.SentTo("head@st-aidans.test") {
+			t.Errorf("an escalation went to %v", m.To)
+		}
+	}
+	// Every email is enqueued in the transaction that caused it: the job
+	// table holds all of them, whatever mailpit has had yet.
+	var toDeputy int
+	if err := f.db.Owner.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'email' AND args ->> 'to' = $1`,
+		"deputy@st-aidans.test").Scan(&toDeputy); err != nil {
+		t.Fatal(err)
+	}
+	if toDeputy != 0 {
+		t.Errorf("%d emails to the deputy who recorded the concern, want none", toDeputy)
+	}
+}

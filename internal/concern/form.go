@@ -1,6 +1,7 @@
 package concern
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -194,6 +195,8 @@ func (f Form) check(by actor.Actor, now time.Time, categories map[string]bool) (
 	c.happenedOn = checkDate(p, FieldHappened, f.Happened, "the date it happened", today)
 	if msg := validate.Name(f.HappenedTime, "The time", false, 100); msg != "" {
 		p.Add(FieldHappenedTime, msg)
+	} else if later := laterToday(c.happenedOn, f.HappenedTime, now); later != "" {
+		p.Add(FieldHappenedTime, "The time it happened, "+later+" today, is later than now: check the time and the date")
 	}
 	c.seenOn = checkDate(p, FieldSeen, f.Seen, "the date you saw or heard it", today)
 
@@ -292,6 +295,51 @@ func (f Form) check(by actor.Actor, now time.Time, categories map[string]bool) (
 		c.OnBehalfOf = ""
 	}
 	return c, p
+}
+
+// clockRE finds a time of day in what was typed: "10:30am", "2pm",
+// "14.27", "about 3 p.m.". A bare number ("3") is not taken for a time.
+var clockRE = regexp.MustCompile(`(?i)\b([01]?\d|2[0-3])(?:[:.]([0-5]\d))?\s*(am|pm|a\.m\.|p\.m\.)?`)
+
+// laterToday returns the earliest time of day typed in text (as typed),
+// when on is today at now and that time has not come yet; "" otherwise —
+// also when text names no time ("lunchtime").
+func laterToday(on time.Time, text string, now time.Time) string {
+	local := now.In(pupil.London())
+	if on.IsZero() || !on.Equal(pupil.Today(now)) {
+		return ""
+	}
+	earliest, typed := -1, ""
+	for _, m := range clockRE.FindAllStringSubmatch(text, -1) {
+		if m[2] == "" && m[3] == "" {
+			continue
+		}
+		h, _ := strconv.Atoi(m[1])
+		mins, _ := strconv.Atoi(m[2])
+		switch strings.ToLower(strings.ReplaceAll(m[3], ".", "")) {
+		case "am":
+			if h > 12 {
+				continue
+			}
+			if h == 12 {
+				h = 0
+			}
+		case "pm":
+			if h > 12 {
+				continue
+			}
+			if h < 12 {
+				h += 12
+			}
+		}
+		if t := h*60 + mins; earliest < 0 || t < earliest {
+			earliest, typed = t, strings.TrimSpace(m[0])
+		}
+	}
+	if earliest > local.Hour()*60+local.Minute() {
+		return typed
+	}
+	return ""
 }
 
 // checkDate adds a problem for a missing, unreal or future date, and

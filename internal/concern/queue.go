@@ -2,6 +2,7 @@ package concern
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -69,8 +70,9 @@ type QueueRow struct {
 	Flags []string
 }
 
-// StaleDraft is a draft left unsent for more than a day: a concern not yet
-// told. The DSL sees who and when, never what it says.
+// StaleDraft is a draft with real content (HasContent) left unsent for
+// more than a day: a concern not yet told. The DSL sees who and when, never
+// what it says.
 type StaleDraft struct {
 	Author  string
 	SavedAt time.Time
@@ -226,10 +228,7 @@ func (s *Service) Queue(ctx context.Context, by actor.Actor, f QueueFilter) (Que
 			return err
 		}
 
-		rows, _ = tx.Query(ctx, `SELECT coalesce(u.name, ''), d.saved_at FROM concern_drafts d
-			LEFT JOIN users u ON u.id = d.author_id
-			WHERE d.school_id = $1 AND d.saved_at < $2 ORDER BY d.saved_at LIMIT 100`, by.SchoolID, now.Add(-24*time.Hour))
-		if p.Drafts, err = pgx.CollectRows(rows, pgx.RowToStructByPos[StaleDraft]); err != nil {
+		if p.Drafts, err = staleDrafts(ctx, tx, by.SchoolID, now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "queue.view", Details: f.details()})
@@ -374,4 +373,30 @@ func (s *Service) NewSince(ctx context.Context, by actor.Actor, since time.Time)
 		return 0, fmt.Errorf("count new concerns: %w", err)
 	}
 	return n, nil
+}
+
+// staleDrafts returns the school's drafts saved more than a day before now
+// that hold real content (HasContent, the rule SaveDraft keeps drafts by),
+// the oldest first, at most 100. Their text is read here to apply the
+// rule, and goes no further.
+func staleDrafts(ctx context.Context, q db.Querier, schoolID int64, now time.Time) ([]StaleDraft, error) {
+	rows, _ := q.Query(ctx, `SELECT coalesce(u.name, ''), d.saved_at, d.data,
+			(SELECT count(*) FROM concern_attachments a WHERE a.school_id = d.school_id
+			 AND a.submission_id = d.submission_id AND a.concern_id IS NULL)
+		FROM concern_drafts d LEFT JOIN users u ON u.id = d.author_id
+		WHERE d.school_id = $1 AND d.saved_at < $2 ORDER BY d.saved_at LIMIT 1000`, schoolID, now.Add(-24*time.Hour))
+	var out []StaleDraft
+	var sd StaleDraft
+	var data []byte
+	var files int
+	_, err := pgx.ForEachRow(rows, []any{&sd.Author, &sd.SavedAt, &data, &files}, func() error {
+		var f Form
+		if json.Unmarshal(data, &f) != nil || HasContent(f, files) { // unreadable: shown, never hidden
+			if len(out) < 100 {
+				out = append(out, sd)
+			}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -68,7 +68,7 @@ func ValidSubmissionID(id string) bool { return uuidRE.MatchString(id) }
 // nothing and returns the first one's receipt with Again set. In one
 // transaction it stores the concern, its children, indicators, body map and
 // files, deletes the form's draft, enqueues an email to every DSL and
-// deputy DSL of the school (a link only) and audits concern.submit. A form
+// deputy DSL of the school but by (a link only) and audits concern.submit. A form
 // with problems returns validate.Problems (nothing stored); a form submitted
 // by someone else is db.ErrNotFound.
 func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, error) {
@@ -118,7 +118,7 @@ func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, 
 			r, r.Again = again, true
 			return err
 		}
-		r = Receipt{Ref: ref, InDanger: c.inDanger, CreatedAt: created}
+		r = Receipt{Ref: ref, InDanger: c.inDanger, CreatedAt: created, NotToldDSL: c.ToldDSL == "not_yet"}
 		subjectRow, err := insertChildren(ctx, tx, by.SchoolID, id, c.Children)
 		if err != nil {
 			return err
@@ -138,7 +138,7 @@ func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, 
 		if err := deleteDraft(ctx, tx, by, f.SubmissionID); err != nil {
 			return err
 		}
-		if err := s.notifyDSLs(ctx, tx, by.SchoolID, ref, c.inDanger); err != nil {
+		if err := s.notifyDSLs(ctx, tx, by, ref, c.inDanger); err != nil {
 			return err
 		}
 		if err := s.scheduleEscalation(ctx, tx, by.SchoolID, id, created, c.inDanger); err != nil {
@@ -191,10 +191,11 @@ func (s *Service) checkStored(ctx context.Context, q db.Querier, by actor.Actor,
 }
 
 // notifyDSLs enqueues, in tx, an email to each DSL and deputy DSL of the
-// school: a link to the concern and nothing else — never a child's name, a
-// category or any text of the concern.
-func (s *Service) notifyDSLs(ctx context.Context, tx pgx.Tx, schoolID int64, ref string, inDanger bool) error {
-	emails, err := dslEmails(ctx, tx, schoolID)
+// school but the one who recorded the concern (by): a link to the concern
+// and nothing else — never a child's name, a category or any text of the
+// concern.
+func (s *Service) notifyDSLs(ctx context.Context, tx pgx.Tx, by actor.Actor, ref string, inDanger bool) error {
+	emails, err := dslEmails(ctx, tx, by.SchoolID, by.UserID)
 	if err != nil || len(emails) == 0 {
 		return err
 	}
@@ -225,9 +226,12 @@ func NotificationEmail(baseURL, ref string, inDanger bool) notify.Message {
 }
 
 // SaveDraft keeps the form as its author's draft, replacing the last one,
-// and audits draft.save (auto: saved by the page itself, every 20 seconds).
-// A form about a child in immediate danger is not kept (ErrNoDraftInDanger),
-// nor one already submitted (ErrAlreadySubmitted). It returns when it was saved.
+// and audits draft.save (auto: saved by the page itself, every 20 seconds)
+// — only when it holds real content (HasContent; else ErrEmptyDraft, and a
+// draft saved before is kept as it was) and only when it changed (else
+// nothing is written or audited). A form about a child in immediate danger
+// is not kept (ErrNoDraftInDanger), nor one already submitted
+// (ErrAlreadySubmitted). It returns when the draft was last saved.
 func (s *Service) SaveDraft(ctx context.Context, by actor.Actor, f Form, auto bool) (time.Time, error) {
 	if !ValidSubmissionID(f.SubmissionID) {
 		return time.Time{}, ErrBadSubmission
@@ -248,8 +252,15 @@ func (s *Service) SaveDraft(ctx context.Context, by actor.Actor, f Form, auto bo
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return err
 		}
-		var err error
-		if saved, err = saveDraft(ctx, tx, by, f); err != nil {
+		files, err := pendingFiles(ctx, tx, by, f.SubmissionID)
+		if err != nil {
+			return err
+		}
+		if !HasContent(f, files) {
+			return ErrEmptyDraft
+		}
+		var changed bool
+		if saved, changed, err = saveDraft(ctx, tx, by, f); err != nil || !changed {
 			return err
 		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "draft.save", SubjectType: "draft",
@@ -359,9 +370,9 @@ func (s *Service) BySubmission(ctx context.Context, by actor.Actor, submissionID
 func (s *Service) ReceiptFor(ctx context.Context, by actor.Actor, ref string) (Receipt, error) {
 	var r Receipt
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT ref, in_danger, created_at FROM concerns
+		return tx.QueryRow(ctx, `SELECT ref, in_danger, created_at, told_dsl = 'not_yet' FROM concerns
 			WHERE school_id = $1 AND ref = $2 AND recorded_by = $3`, by.SchoolID, ref, by.UserID).
-			Scan(&r.Ref, &r.InDanger, &r.CreatedAt)
+			Scan(&r.Ref, &r.InDanger, &r.CreatedAt, &r.NotToldDSL)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = db.ErrNotFound

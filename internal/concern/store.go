@@ -30,8 +30,8 @@ func lockSubmission(ctx context.Context, q db.Querier, schoolID int64, submissio
 func submitted(ctx context.Context, q db.Querier, schoolID int64, submissionID string) (Receipt, int64, error) {
 	var r Receipt
 	var author int64
-	err := q.QueryRow(ctx, `SELECT ref, in_danger, created_at, recorded_by FROM concerns
-		WHERE school_id = $1 AND submission_id = $2`, schoolID, submissionID).Scan(&r.Ref, &r.InDanger, &r.CreatedAt, &author)
+	err := q.QueryRow(ctx, `SELECT ref, in_danger, created_at, told_dsl = 'not_yet', recorded_by FROM concerns
+		WHERE school_id = $1 AND submission_id = $2`, schoolID, submissionID).Scan(&r.Ref, &r.InDanger, &r.CreatedAt, &r.NotToldDSL, &author)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Receipt{}, 0, db.ErrNotFound
 	}
@@ -191,18 +191,22 @@ func deleteDraft(ctx context.Context, q db.Querier, by actor.Actor, submissionID
 }
 
 // dslEmails returns the email addresses of the school's active DSLs and
-// deputy DSLs.
-func dslEmails(ctx context.Context, q db.Querier, schoolID int64) ([]string, error) {
+// deputy DSLs but recorder: whoever recorded a concern knows of it already.
+func dslEmails(ctx context.Context, q db.Querier, schoolID, recorder int64) ([]string, error) {
 	rows, _ := q.Query(ctx, `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.school_id = $1 AND m.role = 'dsl' AND m.deactivated_at IS NULL ORDER BY u.id`, schoolID)
+		WHERE m.school_id = $1 AND m.role = 'dsl' AND m.deactivated_at IS NULL AND m.user_id <> $2
+		ORDER BY u.id`, schoolID, recorder)
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// saveDraft stores f as by's draft, unless its author is someone else.
-func saveDraft(ctx context.Context, q db.Querier, by actor.Actor, f Form) (time.Time, error) {
+// saveDraft stores f as by's draft, unless its author is someone else
+// (db.ErrNotFound), and returns when the draft was last saved and whether
+// this changed it: a draft that says the same as the one stored is left
+// as it was.
+func saveDraft(ctx context.Context, q db.Querier, by actor.Actor, f Form) (time.Time, bool, error) {
 	data, err := json.Marshal(f)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
 	if bytes.Contains(data, []byte(`\u0000`)) {
 		// jsonb refuses NUL characters. A form holding one is refused with
@@ -210,22 +214,31 @@ func saveDraft(ctx context.Context, q db.Querier, by actor.Actor, f Form) (time.
 		// U+FFFD in the NUL's place.
 		var v any
 		if err := json.Unmarshal(data, &v); err != nil {
-			return time.Time{}, err
+			return time.Time{}, false, err
 		}
 		if data, err = json.Marshal(withoutNUL(v)); err != nil {
-			return time.Time{}, err
+			return time.Time{}, false, err
 		}
 	}
 	var saved time.Time
 	err = q.QueryRow(ctx, `INSERT INTO concern_drafts (school_id, author_id, submission_id, data)
 		VALUES ($1, $2, $3, $4)
 		ON CONFLICT (school_id, submission_id) DO UPDATE SET data = EXCLUDED.data, saved_at = now()
-		WHERE concern_drafts.author_id = EXCLUDED.author_id
+		WHERE concern_drafts.author_id = EXCLUDED.author_id AND concern_drafts.data IS DISTINCT FROM EXCLUDED.data
 		RETURNING saved_at`, by.SchoolID, by.UserID, f.SubmissionID, data).Scan(&saved)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return time.Time{}, db.ErrNotFound
+	if err == nil {
+		return saved, true, nil
 	}
-	return saved, err
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, err
+	}
+	// Nothing written: the draft is someone else's, or says the same as before.
+	err = q.QueryRow(ctx, `SELECT saved_at FROM concern_drafts
+		WHERE school_id = $1 AND submission_id = $2 AND author_id = $3`, by.SchoolID, f.SubmissionID, by.UserID).Scan(&saved)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, db.ErrNotFound
+	}
+	return saved, false, err
 }
 
 // withoutNUL replaces the NUL characters of every string in v, a decoded

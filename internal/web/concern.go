@@ -139,6 +139,21 @@ func (s *Server) handleConcernNew(w http.ResponseWriter, r *http.Request) error 
 		v.Notice = "Your session had ended, so your concern was not sent. What you typed is below: check it and select “Submit concern”. Choose any files again."
 		return render(w, r, http.StatusOK, page.ConcernNew(v))
 	}
+	if id := r.URL.Query().Get("submission"); id != "" {
+		// Back to a form after "Submit concern" (page.AfterSubmitHref): its
+		// receipt once stored, else its draft, else a new form. Anyone
+		// else's submission is a new form too, so nothing of it shows.
+		err := s.redirectToReceipt(w, r, by, id, true)
+		if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		f, saved, err := s.concerns.Draft(r.Context(), by, id)
+		if err == nil {
+			return s.showDraft(w, r, by, f, saved)
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+	}
 	v, err := s.concernPage(r.Context(), by, concernInput{Form: newForm()})
 	if err != nil {
 		return err
@@ -147,13 +162,68 @@ func (s *Server) handleConcernNew(w http.ResponseWriter, r *http.Request) error 
 }
 
 // handleConcernDraft handles GET /concerns/drafts/{submission}: the author
-// carries on with a draft. Anyone else's draft is not found.
+// carries on with a draft; once it has been submitted, its receipt (Back
+// after submitting a draft). Anyone else's draft is not found.
 func (s *Server) handleConcernDraft(w http.ResponseWriter, r *http.Request) error {
+	by := actorFrom(r)
+	id := chi.URLParam(r, "submission")
+	f, saved, err := s.concerns.Draft(r.Context(), by, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return s.redirectToReceipt(w, r, by, id, true)
+	}
+	if err != nil {
+		return err
+	}
+	return s.showDraft(w, r, by, f, saved)
+}
+
+// handleDraftDiscardPage handles GET /concerns/drafts/{submission}/discard:
+// the author is asked to confirm. Anyone else's draft, or none, is not found.
+func (s *Server) handleDraftDiscardPage(w http.ResponseWriter, r *http.Request) error {
 	by := actorFrom(r)
 	f, saved, err := s.concerns.Draft(r.Context(), by, chi.URLParam(r, "submission"))
 	if err != nil {
 		return err
 	}
+	var ids []int64
+	unknown := false
+	for _, c := range f.Children {
+		if c.ChildID != 0 {
+			ids = append(ids, c.ChildID)
+		} else {
+			unknown = true
+		}
+	}
+	names, err := s.concerns.ChildNames(r.Context(), by, ids)
+	if err != nil {
+		return err
+	}
+	var list []string
+	for _, id := range ids {
+		if n, ok := names[id]; ok {
+			list = append(list, n)
+		}
+	}
+	if unknown {
+		list = append(list, "Child not known")
+	}
+	return render(w, r, http.StatusOK, page.DraftDiscardPage(page.DraftDiscard{
+		SubmissionID: f.SubmissionID, SavedAt: saved, Children: strings.Join(list, ", ")}))
+}
+
+// handleDraftDiscard handles POST /concerns/drafts/{submission}/discard:
+// the author's confirmed choice to discard their draft, then My concerns.
+func (s *Server) handleDraftDiscard(w http.ResponseWriter, r *http.Request) error {
+	if err := s.concerns.DiscardDraft(r.Context(), actorFrom(r), chi.URLParam(r, "submission")); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessFlash, "Your draft has been discarded.")
+	s.redirectTo(w, r, "/my-concerns")
+	return nil
+}
+
+// showDraft shows by's draft f, saved at saved, to carry on with.
+func (s *Server) showDraft(w http.ResponseWriter, r *http.Request, by actor.Actor, f concern.Form, saved time.Time) error {
 	v, err := s.concernPage(r.Context(), by, concernInput{Form: f})
 	if err != nil {
 		return err
@@ -193,7 +263,7 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 		return s.concernFailed(w, r, by, in, err)
 	}
 	if submitted {
-		return s.redirectToReceipt(w, r, by, in.Form.SubmissionID)
+		return s.redirectToReceipt(w, r, by, in.Form.SubmissionID, true)
 	}
 	addNotKnown(&in, problems)
 
@@ -214,7 +284,7 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 		if len(problems) == 0 {
 			receipt, err := s.concerns.Submit(ctx, by, in.Form)
 			if err == nil {
-				s.redirectTo(w, r, "/concerns/"+receipt.Ref+"/submitted")
+				s.redirectTo(w, r, page.ReceiptHref(receipt.Ref, receipt.Again))
 				return nil
 			}
 			p, ok := errors.AsType[validate.Problems](err)
@@ -300,7 +370,11 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 		saved, err = s.concerns.SaveDraft(ctx, by, in.Form, false)
 		switch {
 		case errors.Is(err, concern.ErrAlreadySubmitted):
-			return s.redirectToReceipt(w, r, by, in.Form.SubmissionID)
+			return s.redirectToReceipt(w, r, by, in.Form.SubmissionID, true)
+		case errors.Is(err, concern.ErrEmptyDraft):
+			if notice != "" {
+				notice = "There is nothing to save yet: a draft is kept once you have written something or chosen a child."
+			}
 		case err != nil:
 			if _, ok := errors.AsType[validate.Problems](err); !ok {
 				return s.concernFailed(w, r, by, in, err)
@@ -314,7 +388,7 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 	}
 	v.Problems, v.Results, v.MoreResults, v.Searched, v.SavedAt, v.Anchor = problems, results, more, searched, saved, anchor
 	if notice == "Draft saved." && !saved.IsZero() {
-		notice = "Draft saved at " + strings.ToLower(saved.In(pupil.London()).Format("3:04PM")) + ". The DSL cannot see it until you submit it."
+		notice = page.DraftSavedAt(saved) + " The DSL cannot see it until you submit it."
 	}
 	v.Notice = notice
 	v.AboutAdult = r.PostFormValue(aboutAdultField)
@@ -555,13 +629,14 @@ func (s *Server) concernOutage(w http.ResponseWriter, r *http.Request) {
 }
 
 // redirectToReceipt sends the person to the receipt of the form already
-// submitted with submissionID.
-func (s *Server) redirectToReceipt(w http.ResponseWriter, r *http.Request, by actor.Actor, submissionID string) error {
+// submitted with submissionID (again: saying it had been sent already), or
+// returns db.ErrNotFound.
+func (s *Server) redirectToReceipt(w http.ResponseWriter, r *http.Request, by actor.Actor, submissionID string, again bool) error {
 	receipt, err := s.concerns.BySubmission(r.Context(), by, submissionID)
 	if err != nil {
 		return err
 	}
-	s.redirectTo(w, r, "/concerns/"+receipt.Ref+"/submitted")
+	s.redirectTo(w, r, page.ReceiptHref(receipt.Ref, again))
 	return nil
 }
 
@@ -574,7 +649,7 @@ func (s *Server) redirectTo(w http.ResponseWriter, r *http.Request, path string)
 func (s *Server) handleConcernStatus(w http.ResponseWriter, r *http.Request) error {
 	by := actorFrom(r)
 	id := r.PostFormValue("submission_id")
-	err := s.redirectToReceipt(w, r, by, id)
+	err := s.redirectToReceipt(w, r, by, id, false)
 	if !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
@@ -606,6 +681,7 @@ func (s *Server) handleConcernSubmitted(w http.ResponseWriter, r *http.Request) 
 	}
 	return render(w, r, http.StatusOK, page.ConcernSubmitted(page.ConcernReceipt{
 		Receipt: receipt, Emergency: page.EmergencyFrom(st), Closed: !st.Open(time.Now()),
+		AlreadySent: r.URL.Query().Get("again") == "1",
 	}))
 }
 
@@ -713,8 +789,9 @@ func rfc8187(s string) string {
 }
 
 // handleConcernAutosave handles POST /concerns/draft: the page's script
-// saving the form every 20 seconds. It answers JSON: when it was saved, or
-// why not ("in_danger", "submitted").
+// saving the form every 20 seconds. It answers JSON: what to say of when
+// the draft was last saved ("status"), that nothing is kept yet
+// ("empty"), or why not ("in_danger", "submitted").
 func (s *Server) handleConcernAutosave(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return err
@@ -726,7 +803,9 @@ func (s *Server) handleConcernAutosave(w http.ResponseWriter, r *http.Request) e
 	status := http.StatusOK
 	switch {
 	case err == nil:
-		body = map[string]string{"saved": strings.ToLower(saved.In(pupil.London()).Format("3:04PM"))}
+		body = map[string]string{"status": page.DraftSavedAt(saved)}
+	case errors.Is(err, concern.ErrEmptyDraft):
+		body = map[string]string{"empty": "nothing typed or chosen yet: no draft is kept"}
 	case errors.Is(err, concern.ErrNoDraftInDanger):
 		status, body = http.StatusConflict, map[string]string{"error": "in_danger"}
 	case errors.Is(err, concern.ErrAlreadySubmitted):

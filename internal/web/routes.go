@@ -73,6 +73,8 @@ func (s *Server) Routes() http.Handler {
 			// (concern.go; the form itself posts in the upload group below).
 			r.Get("/concerns/new", s.h(s.handleConcernNew))
 			r.Get("/concerns/drafts/{submission}", s.h(s.handleConcernDraft))
+			r.Get("/concerns/drafts/{submission}/discard", s.h(s.handleDraftDiscardPage))
+			r.Post("/concerns/drafts/{submission}/discard", s.h(s.handleDraftDiscard))
 			r.Post("/concerns/draft", s.h(s.handleConcernAutosave))
 			r.Post("/concerns/children", s.h(s.handleChildSearch))
 			r.Post("/concerns/status", s.h(s.handleConcernStatus))

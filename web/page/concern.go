@@ -30,6 +30,31 @@ func EmergencyFrom(st school.Settings) Emergency {
 		OutOfHoursName: st.OutOfHoursName, OutOfHoursPhone: st.OutOfHoursPhone}
 }
 
+// ReceiptHref is the address of a concern's receipt; again marks a form
+// that had been submitted before (the receipt says nothing new was sent).
+func ReceiptHref(ref string, again bool) string {
+	if again {
+		return "/concerns/" + ref + "/submitted?again=1"
+	}
+	return "/concerns/" + ref + "/submitted"
+}
+
+// DraftHref is the address of the author's draft of the form with submissionID.
+func DraftHref(submissionID string) string { return "/concerns/drafts/" + submissionID }
+
+// DiscardDraftHref is the address of the page that discards the author's
+// draft of the form with submissionID, once they confirm.
+func DiscardDraftHref(submissionID string) string { return DraftHref(submissionID) + "/discard" }
+
+// DraftSavedAt is what the form says once its draft is saved, at saved.
+func DraftSavedAt(saved time.Time) string { return "Draft saved at " + londonTime(saved) + "." }
+
+// AfterSubmitHref is the address concern-form.js gives the form's history
+// entry as "Submit concern" is pressed, so that Back comes to the receipt
+// (once it is stored), the draft, or a new form — never the form again
+// with what was sent, nor the browser's "resubmit?" page.
+func AfterSubmitHref(submissionID string) string { return "/concerns/new?submission=" + submissionID }
+
 // FormChild is one child chosen on the form, with what the page shows of them.
 type FormChild struct {
 	concern.FormChild

@@ -4,12 +4,32 @@
 //    changed, and when the page is hidden — never in the browser's storage,
 //    and never when the child is in immediate danger (submit now instead);
 //  - "Save draft" is hidden while "immediate danger" is "Yes", and the
-//    emergency steps under that question are shown only then.
+//    emergency steps under that question are shown only then;
+//  - Back after "Submit concern" comes to the receipt (enhanceBack).
 // The "Child" box's type-ahead is child-search.js; the body map's figure,
 // body-figure.js.
 const form = document.getElementById('concern-form')
 if (form) {
   enhanceDrafts(form)
+  enhanceBack(form)
+}
+
+// enhanceBack gives this page's history entry, as "Submit concern" is
+// pressed, the address in data-after-submit: once the concern is stored it
+// shows its receipt ("already sent to the DSL"), else the draft or a new
+// form. Back then never shows this form again with what was sent, nor the
+// browser's "resubmit?" page for a form that was posted.
+function enhanceBack (form) {
+  const after = form.dataset.afterSubmit
+  if (!after) return
+  let submitting = false
+  form.addEventListener('submit', (e) => {
+    submitting = e.submitter && e.submitter.name === 'action' && e.submitter.value === 'submit'
+  })
+  // As the page is left for the answer, not while the browser posts the form.
+  window.addEventListener('pagehide', () => {
+    if (submitting) history.replaceState(history.state, '', after)
+  })
 }
 
 function fields (form) {
@@ -62,7 +82,7 @@ function enhanceDrafts (form) {
       if (res.ok) {
         const data = await res.json()
         last = text
-        status.textContent = 'Draft saved at ' + data.saved + '.'
+        if (data.status) status.textContent = data.status // nothing typed or chosen yet: nothing to say
       }
     } catch {
       // Offline for a moment: the next attempt, or "Submit concern", carries the text.
