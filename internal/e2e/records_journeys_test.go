@@ -301,9 +301,21 @@ func TestTransferWhenAChildLeaves(t *testing.T) {
 			if dsl.Path() != transfer {
 				t.Fatalf("the list's link leads to %s, want %s", dsl.Path(), transfer)
 			}
+			// Not sent before the file is made (or an alternative recorded).
+			dsl.Choose("What did you send?", "The child’s file made in Haven")
+			dsl.Fill("How did you send it?", "Secure email to the DSL; password by phone")
 			dsl.Click("Record that the file was sent")
-			expectProblem(t, dsl, "Enter how you sent the file")
+			expectProblem(t, dsl, "No child’s file has been made for this transfer: make it first (step 1), or record what was sent instead")
 			checked(t, dsl)
+			dsl.Click("Make the child’s file")
+			expectHeading(t, dsl, "Make the child’s file")
+			dsl.Choose("Format", "Encrypted package for a school that uses Haven")
+			dsl.Fill("Why are you making the file?", name+" has moved to Riverside Academy")
+			dsl.Click("Make the file")
+			expectHeading(t, dsl, "Export")
+			dsl.Go(transfer)
+			expectText(t, dsl, "Encrypted package for another Haven")
+			dsl.Choose("What did you send?", "The child’s file made in Haven")
 			dsl.Fill("How did you send it?", "Secure email to the DSL; password by phone")
 			dsl.Click("Record that the file was sent")
 			expectText(t, dsl, "Recorded as sent", "Secure email to the DSL; password by phone")
@@ -322,6 +334,7 @@ func TestTransferWhenAChildLeaves(t *testing.T) {
 			them.SetViewport(vp)
 			them.Go(link)
 			expectHeading(t, them, "Confirm receipt of a child’s file")
+			expectText(t, them, "The child’s safeguarding file made in Haven on", "Encrypted package for another Haven")
 			if strings.Contains(them.Text(), "Moss") {
 				t.Errorf("the receipt page names the child:\n%s", them.Text())
 			}

@@ -25,9 +25,9 @@ type recordsSite struct {
 	child                  int64
 }
 
-func newRecordsSite(t *testing.T) *recordsSite {
+func newRecordsSite(t *testing.T, opts ...apptest.Option) *recordsSite {
 	t.Helper()
-	s := &recordsSite{site: newSite(t)}
+	s := &recordsSite{site: newSite(t, opts...)}
 	s.admin = s.person(t, "admin@brookfield.test", actor.Admin)
 	s.adminSecret = s.enrol(t, s.admin.UserID)
 	s.dsl = s.person(t, "dsl@brookfield.test", actor.DSL)
