@@ -90,7 +90,8 @@ func flagDate(name, s string) (time.Time, error) {
 
 const retentionUsage = `Usage: haven retention run [--school SLUG]
 
-Lists, for every school (or one), the records due for a retention review:
+Lists, for every school (or one), the records due for a retention review
+(children's records on legal hold are skipped, and listed as skipped):
 children's records (date of birth plus the school's retention years, 25 by
 default) and concerns about adults (their own rules). Once a day per school
 with any due it emails the school's DSLs a link to the review queue, as the
@@ -162,19 +163,18 @@ func retentionCmd(ctx context.Context, env Env, args []string) error {
 			if removed > 0 {
 				fmt.Fprintf(env.Stdout, "; %d concerns about adults removed (two sign-offs)", removed)
 			}
+			if len(r.Held) > 0 {
+				fmt.Fprintf(env.Stdout, "; %d children's records on legal hold skipped", len(r.Held))
+			}
 			if r.Emailed {
 				fmt.Fprint(env.Stdout, "; the DSLs were emailed")
 			}
 			fmt.Fprintln(env.Stdout)
 			for _, c := range r.Children {
-				state := "due"
-				switch {
-				case c.DoNotDestroy:
-					state = "Do not destroy"
-				case c.DSLSignedBy != "" || c.AdminSignedBy != "":
-					state = "deletion signed off by one of two"
-				}
-				fmt.Fprintf(env.Stdout, "  child %d  review date %s  %s\n", c.ChildID, c.ReviewOn.Format(time.DateOnly), state)
+				fmt.Fprintf(env.Stdout, "  child %d  review date %s  %s\n", c.ChildID, c.ReviewOn.Format(time.DateOnly), c.State.Label())
+			}
+			for _, c := range r.Held {
+				fmt.Fprintf(env.Stdout, "  child %d  review date %s  %s: skipped\n", c.ChildID, c.ReviewOn.Format(time.DateOnly), c.State.Label())
 			}
 			for _, d := range due {
 				if !d.Ready() {
