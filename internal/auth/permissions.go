@@ -202,6 +202,7 @@ var routes = map[string]Rule{
 	"GET /sar":                          Roles(actor.DSL, actor.Head, actor.Admin),
 	"GET /sar/{id}":                     Roles(actor.DSL, actor.Head, actor.Admin),
 	"GET /sar/{id}/bundle":              Roles(actor.DSL, actor.Head, actor.Admin),
+	"GET /sar/{id}/bundle.pdf":          Roles(actor.DSL, actor.Head, actor.Admin),
 	"POST /sar/{id}/passages/{passage}": Roles(actor.DSL, actor.Head, actor.Admin),
 	"POST /sar/{id}/disclose":           Roles(actor.DSL, actor.Head, actor.Admin),
 

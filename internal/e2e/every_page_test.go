@@ -147,6 +147,7 @@ var notPages = map[string]string{
 	"/queue/events":          "Server-Sent Events for the open queue page",
 	"/attachments/{id}":      "a concern's file, downloaded",
 	"/exports/{id}/download": "an export's file, downloaded",
+	"/sar/{id}/bundle.pdf":   "a subject access bundle as PDF, downloaded (printed by Chromium)",
 }
 
 // everyPageSchool is Haven with a school holding records of every kind,

@@ -242,10 +242,26 @@ func TestSubjectAccessRequest(t *testing.T) {
 			expectHeading(t, dsl, "Subject access request about Amara Okafor")
 			expectText(t, dsl, "Disclosure recorded", "Disclosure log",
 				"to Mrs Okafor, her mother (Collected in person with identification checked), by Pat dsl — 1 disclosed, 1 redacted, 1 withheld")
+			// Disclosed: read-only, each passage's decision and reason logged,
+			// and a correction is a new request.
+			expectText(t, dsl, "This request has been disclosed, so it is read-only", "Each passage’s decision and reason",
+				"Names another child's family", "Serious harm exemption", "Download the bundle as PDF")
+			if text := dsl.Text(); strings.Contains(text, "Save review of passage") || strings.Contains(text, "Record the disclosure") {
+				t.Errorf("the disclosed request still offers its forms:\n%s", text)
+			}
 			checked(t, dsl)
+			admin.Go(sar)
+			expectText(t, admin, "This request has been disclosed, so it is read-only")
+			checked(t, admin)
 			admin.Go("/sar")
 			expectText(t, admin, "Disclosed")
 			checked(t, admin)
+			dsl.Click("Start a new request")
+			expectHeading(t, dsl, "Start a subject access request")
+			if want := "/children/" + child + "/sar/new"; dsl.Path() != want {
+				t.Errorf("Start a new request leads to %s, want %s", dsl.Path(), want)
+			}
+			checked(t, dsl)
 		})
 	}
 }

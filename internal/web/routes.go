@@ -168,6 +168,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/sar", s.h(s.handleSARList))
 			r.Get("/sar/{id}", s.h(s.handleSAR))
 			r.Get("/sar/{id}/bundle", s.h(s.handleSARBundle))
+			r.Get("/sar/{id}/bundle.pdf", s.h(s.handleSARBundlePDF))
 			r.Post("/sar/{id}/passages/{passage}", s.h(s.handleSARReview))
 			r.Post("/sar/{id}/disclose", s.h(s.handleSARDisclose))
 			// The retention review (retention.go): DSLs, the head and admins
