@@ -139,10 +139,14 @@ func retentionCmd(ctx context.Context, env Env, args []string) error {
 			by := actor.SystemIn(r.SchoolID)
 			by.Source = cliSource("retention run")
 			var due []allegation.Due
+			var held []string
 			removed := 0
 			err := db.InSchool(ctx, pool, by, func(tx pgx.Tx) error {
 				var err error
 				if due, err = allegation.DueForReview(ctx, tx, r.SchoolID, now); err != nil {
+					return err
+				}
+				if held, err = allegation.Held(ctx, tx, r.SchoolID); err != nil {
 					return err
 				}
 				for _, d := range due {
@@ -166,6 +170,9 @@ func retentionCmd(ctx context.Context, env Env, args []string) error {
 			if len(r.Held) > 0 {
 				fmt.Fprintf(env.Stdout, "; %d children's records on legal hold skipped", len(r.Held))
 			}
+			if len(held) > 0 {
+				fmt.Fprintf(env.Stdout, "; %d concerns about adults on legal hold skipped", len(held))
+			}
 			if r.Emailed {
 				fmt.Fprint(env.Stdout, "; the DSLs were emailed")
 			}
@@ -175,6 +182,9 @@ func retentionCmd(ctx context.Context, env Env, args []string) error {
 			}
 			for _, c := range r.Held {
 				fmt.Fprintf(env.Stdout, "  child %d  review date %s  %s: skipped\n", c.ChildID, c.ReviewOn.Format(time.DateOnly), c.State.Label())
+			}
+			for _, ref := range held {
+				fmt.Fprintf(env.Stdout, "  %s  on legal hold: skipped\n", ref)
 			}
 			for _, d := range due {
 				if !d.Ready() {

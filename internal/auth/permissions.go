@@ -235,6 +235,7 @@ var routes = map[string]Rule{
 	"POST /allegations/{ref}/outcome":     AnyMember,
 	"POST /allegations/{ref}/left":        AnyMember,
 	"POST /allegations/{ref}/keep":        AnyMember,
+	"POST /allegations/{ref}/hold":        AnyMember, // its handler (the head, or the chair); the service answers 404 to anyone else
 	"POST /allegations/{ref}/sign-off":    AnyMember, // the handler, then a head, admin or chair
 
 	// Operation Encompass notifications, for DSLs (internal/web/encompass.go);

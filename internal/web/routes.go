@@ -209,6 +209,7 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/allegations/{ref}/outcome", s.h(s.handleAllegationOutcome))
 			r.Post("/allegations/{ref}/left", s.h(s.handleAllegationLeft))
 			r.Post("/allegations/{ref}/keep", s.h(s.handleAllegationKeep))
+			r.Post("/allegations/{ref}/hold", s.h(s.handleAllegationHold))
 			r.Post("/allegations/{ref}/sign-off", s.h(s.handleAllegationSignOff))
 
 			// Operation Encompass, for DSLs (encompass.go).
