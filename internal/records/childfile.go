@@ -187,7 +187,7 @@ func (s *Service) MakeChildFile(ctx context.Context, by actor.Actor, childID int
 		p.Add("format", "PDFs cannot be made on this server: choose the package")
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
-	if msg := validate.Text(req.Reason, "why you are making the child's file", true, MaxReason); msg != "" {
+	if msg := validate.Text(req.Reason, "why you are making the file", true, MaxReason); msg != "" {
 		p.Add("reason", msg)
 	}
 	if len(p) > 0 {
