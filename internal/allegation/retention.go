@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,12 +74,13 @@ type retentionFacts struct {
 	Deleted     bool
 	SignOffs    int
 	HandlerSign bool
+	Held        bool // a legal hold: never due while it is on
 }
 
 // due reports whether the record is due for review or removal on day,
-// when, and why.
+// when, and why. A record on legal hold is never due.
 func (f retentionFacts) due(day time.Time) (bool, time.Time, string) {
-	if f.Deleted || (f.ReviewAfter != nil && f.ReviewAfter.After(day)) {
+	if f.Deleted || f.Held || (f.ReviewAfter != nil && f.ReviewAfter.After(day)) {
 		return false, time.Time{}, ""
 	}
 	on := func(t time.Time) time.Time {
@@ -115,14 +117,15 @@ func lower(s string) string {
 }
 
 // retentionColumns are retentionFacts' columns, on a (the allegations table
-// or the allegation_retention view) with dob_known given as an expression.
-func retentionColumns(dobKnown string) string {
+// or the allegation_retention view) with dob_known and the legal hold given
+// as expressions (the view leaves held records out: "false" there).
+func retentionColumns(dobKnown, held string) string {
 	return `a.id, a.ref, a.routed_to, a.kind, coalesce(a.outcome, ''), a.outcome_at, ` + dobKnown + `, a.retain_until,
 		a.subject_left_on, a.reviewed_at, a.review_after, a.deleted_at IS NOT NULL,
 		(SELECT count(*) FROM allegation_signoffs s WHERE s.school_id = a.school_id AND s.allegation_id = a.id
 		  AND s.signed_at > coalesce(a.reviewed_at, '-infinity')),
 		EXISTS (SELECT 1 FROM allegation_signoffs s WHERE s.school_id = a.school_id AND s.allegation_id = a.id
-		  AND s.signed_at > coalesce(a.reviewed_at, '-infinity') AND s.handler)`
+		  AND s.signed_at > coalesce(a.reviewed_at, '-infinity') AND s.handler), ` + held
 }
 
 // maybeDue narrows a query to records that may be due: not removed, with
@@ -145,17 +148,32 @@ func dueList(facts []retentionFacts, now time.Time) []Due {
 
 // DueForReview returns, in q's transaction, the school's concerns about
 // adults that are due for review or removal at now, oldest due first, with
-// their sign-offs. For `haven retention run`: run it as the system
+// their sign-offs; records on legal hold are never among them (Held lists
+// those). For `haven retention run`: run it as the system
 // (db.InSchool with actor.SystemIn) or as the owner; any other reader sees
 // only what row-level security lets them. It reads only, and audits nothing.
 func DueForReview(ctx context.Context, q db.Querier, schoolID int64, now time.Time) ([]Due, error) {
-	rows, _ := q.Query(ctx, `SELECT `+retentionColumns("a.subject_dob IS NOT NULL")+`
+	rows, _ := q.Query(ctx, `SELECT `+retentionColumns("a.subject_dob IS NOT NULL", "a.legal_hold")+`
 		FROM allegations a WHERE a.school_id = $1`+maybeDue+` ORDER BY a.created_at, a.id`, schoolID)
 	facts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[retentionFacts])
 	if err != nil {
 		return nil, fmt.Errorf("allegations due for review: %w", err)
 	}
 	return dueList(facts, now), nil
+}
+
+// Held returns, in q's transaction, the references of the school's
+// concerns about adults on legal hold, which no review or removal touches:
+// for `haven retention run` to say it skipped them. Run it as the system
+// or the owner. It reads only, and audits nothing.
+func Held(ctx context.Context, q db.Querier, schoolID int64) ([]string, error) {
+	rows, _ := q.Query(ctx, `SELECT ref FROM allegations WHERE school_id = $1 AND legal_hold AND deleted_at IS NULL
+		ORDER BY created_at, id`, schoolID)
+	refs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("allegations on legal hold: %w", err)
+	}
+	return refs, nil
 }
 
 // Delete removes, in q's transaction at now, the personal data of the
@@ -168,7 +186,7 @@ func DueForReview(ctx context.Context, q db.Querier, schoolID int64, now time.Ti
 // is. Audited as allegation.remove by by (the system, for `haven retention
 // run`), naming who signed off. Run it as the system or the owner.
 func Delete(ctx context.Context, q db.Querier, by actor.Actor, schoolID, id int64, now time.Time) error {
-	rows, _ := q.Query(ctx, `SELECT `+retentionColumns("a.subject_dob IS NOT NULL")+`
+	rows, _ := q.Query(ctx, `SELECT `+retentionColumns("a.subject_dob IS NOT NULL", "a.legal_hold")+`
 		FROM allegations a WHERE a.school_id = $1 AND a.id = $2 FOR UPDATE OF a`, schoolID, id)
 	f, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[retentionFacts])
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -199,7 +217,7 @@ func Delete(ctx context.Context, q db.Querier, by actor.Actor, schoolID, id int6
 		`DELETE FROM allegation_actions WHERE school_id = $1 AND allegation_id = $2`,
 		`UPDATE allegations SET subject_user_id = NULL, subject_name = '', subject_key = '', subject_role = '', account = '',
 			happened_on = NULL, happened_approx = false, happened_time = '', location = '', witnesses = '', child_id = NULL,
-			outcome_note = '', subject_dob = NULL, subject_left_on = NULL, review_note = '', deleted_at = now()
+			outcome_note = '', subject_dob = NULL, subject_left_on = NULL, review_note = '', hold_lifted_reason = '', deleted_at = now()
 		WHERE school_id = $1 AND id = $2`,
 	} {
 		if _, err := q.Exec(ctx, stmt, schoolID, id); err != nil {
@@ -235,12 +253,93 @@ func retentionOf(ctx context.Context, q db.Querier, schoolID int64, a Allegation
 	case Substantiated, Unsubstantiated, Unfounded:
 		r.DOBMissing = a.SubjectDOB == nil
 	}
+	hold, err := holdOf(ctx, q, schoolID, a.ID)
+	if err != nil {
+		return Retention{}, err
+	}
 	f := retentionFacts{Kind: a.Kind, Outcome: a.Outcome, OutcomeAt: a.OutcomeAt, DOBKnown: a.SubjectDOB != nil,
-		RetainUntil: a.RetainUntil, LeftOn: a.SubjectLeftOn, ReviewedAt: a.ReviewedAt, ReviewAfter: a.ReviewAfter, Deleted: a.Removed()}
+		RetainUntil: a.RetainUntil, LeftOn: a.SubjectLeftOn, ReviewedAt: a.ReviewedAt, ReviewAfter: a.ReviewAfter, Deleted: a.Removed(),
+		Held: hold.On}
 	r.Due, _, r.Reason = f.due(today(now))
-	var err error
 	r.SignOffs, err = signOffs(ctx, q, schoolID, a.ID, a.ReviewedAt)
 	return r, err
+}
+
+// LegalHold is a record's legal hold: while On, it is never due for review
+// or removal.
+type LegalHold struct {
+	On     bool
+	Reason string // why it is held ("" when not)
+}
+
+func holdOf(ctx context.Context, q db.Querier, schoolID, id int64) (LegalHold, error) {
+	var h LegalHold
+	err := q.QueryRow(ctx, `SELECT legal_hold, hold_reason FROM allegations WHERE school_id = $1 AND id = $2`, schoolID, id).Scan(&h.On, &h.Reason)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return LegalHold{}, db.ErrNotFound
+	}
+	return h, err
+}
+
+// FieldHoldReason is the form field of a legal hold's reason.
+const FieldHoldReason = "hold_reason"
+
+// Hold returns the legal hold of the record ref, for its handler (anyone
+// else, or an unknown ref: db.ErrNotFound). Not audited: the record's page is.
+func (s *Service) Hold(ctx context.Context, by actor.Actor, ref string) (LegalHold, error) {
+	var h LegalHold
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		if err := mustHandle(ctx, tx, by); err != nil {
+			return err
+		}
+		a, err := get(ctx, tx, by.SchoolID, ref)
+		if err != nil {
+			return err
+		}
+		h, err = holdOf(ctx, tx, by.SchoolID, a.ID)
+		return err
+	})
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return LegalHold{}, fmt.Errorf("legal hold of %s: %w", ref, err)
+	}
+	return h, err
+}
+
+// SetLegalHold places a legal hold on the record ref (on), or lifts it, at
+// any time — due or not — with the reason (a problem for FieldHoldReason
+// without one). While held the record is never due for review or removal,
+// so no one can sign its removal off, and `haven retention run` skips it;
+// placing the hold voids sign-offs made so far (they count only since the
+// last review, which placing it records). Its handler only (the head, or
+// the chair of governors when it is about the head): anyone else, or an
+// unknown ref, is db.ErrNotFound. Audited as allegation.hold with on
+// (never with the reason).
+func (s *Service) SetLegalHold(ctx context.Context, by actor.Actor, ref string, on bool, reason string) error {
+	reason = strings.TrimSpace(reason)
+	what := "why the record must not be destroyed"
+	if !on {
+		what = "why the hold is lifted"
+	}
+	if msg := validate.Text(reason, what, true, 2000); msg != "" {
+		return validate.Problems{FieldHoldReason: msg}
+	}
+	now := s.now()
+	return s.change(ctx, by, ref, FieldHoldReason, func(tx pgx.Tx, a Allegation) error {
+		var err error
+		if on {
+			// reviewed_at = now: sign-offs before the hold no longer count.
+			_, err = tx.Exec(ctx, `UPDATE allegations SET legal_hold = true, hold_reason = $3, hold_set_by = $4, hold_set_at = $5,
+					reviewed_at = $5 WHERE school_id = $1 AND id = $2`, by.SchoolID, a.ID, reason, by.UserID, now)
+		} else {
+			_, err = tx.Exec(ctx, `UPDATE allegations SET legal_hold = false, hold_reason = '', hold_lifted_reason = $3,
+					hold_lifted_by = $4, hold_lifted_at = $5 WHERE school_id = $1 AND id = $2`, by.SchoolID, a.ID, reason, by.UserID, now)
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, by, audit.Event{Action: "allegation.hold", SubjectType: "allegation", SubjectID: ref,
+			Details: map[string]any{"on": on}})
+	})
 }
 
 // Retention returns the concerns about adults due for review or removal
@@ -256,7 +355,7 @@ func (s *Service) Retention(ctx context.Context, by actor.Actor) ([]Due, error) 
 		if err := mayDecideRemoval(ctx, tx, by); err != nil {
 			return err
 		}
-		rows, _ := tx.Query(ctx, `SELECT `+retentionColumns("a.dob_known")+`
+		rows, _ := tx.Query(ctx, `SELECT `+retentionColumns("a.dob_known", "false")+`
 			FROM allegation_retention a WHERE a.school_id = $1`+maybeDue+` ORDER BY a.created_at, a.id`, by.SchoolID)
 		facts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[retentionFacts])
 		if err != nil {
@@ -319,7 +418,7 @@ func (s *Service) SignOff(ctx context.Context, by actor.Actor, ref string) (remo
 		if err := mayDecideRemoval(ctx, tx, by); err != nil {
 			return err
 		}
-		rows, _ := tx.Query(ctx, `SELECT `+retentionColumns("a.dob_known")+`
+		rows, _ := tx.Query(ctx, `SELECT `+retentionColumns("a.dob_known", "false")+`
 			FROM allegation_retention a WHERE a.school_id = $1 AND a.ref = $2`, by.SchoolID, ref)
 		f, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[retentionFacts])
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -90,7 +90,8 @@ func flagDate(name, s string) (time.Time, error) {
 
 const retentionUsage = `Usage: haven retention run [--school SLUG]
 
-Lists, for every school (or one), the records due for a retention review:
+Lists, for every school (or one), the records due for a retention review
+(children's records on legal hold are skipped, and listed as skipped):
 children's records (date of birth plus the school's retention years, 25 by
 default) and concerns about adults (their own rules). Once a day per school
 with any due it emails the school's DSLs a link to the review queue, as the
@@ -138,10 +139,14 @@ func retentionCmd(ctx context.Context, env Env, args []string) error {
 			by := actor.SystemIn(r.SchoolID)
 			by.Source = cliSource("retention run")
 			var due []allegation.Due
+			var held []string
 			removed := 0
 			err := db.InSchool(ctx, pool, by, func(tx pgx.Tx) error {
 				var err error
 				if due, err = allegation.DueForReview(ctx, tx, r.SchoolID, now); err != nil {
+					return err
+				}
+				if held, err = allegation.Held(ctx, tx, r.SchoolID); err != nil {
 					return err
 				}
 				for _, d := range due {
@@ -162,19 +167,24 @@ func retentionCmd(ctx context.Context, env Env, args []string) error {
 			if removed > 0 {
 				fmt.Fprintf(env.Stdout, "; %d concerns about adults removed (two sign-offs)", removed)
 			}
+			if len(r.Held) > 0 {
+				fmt.Fprintf(env.Stdout, "; %d children's records on legal hold skipped", len(r.Held))
+			}
+			if len(held) > 0 {
+				fmt.Fprintf(env.Stdout, "; %d concerns about adults on legal hold skipped", len(held))
+			}
 			if r.Emailed {
 				fmt.Fprint(env.Stdout, "; the DSLs were emailed")
 			}
 			fmt.Fprintln(env.Stdout)
 			for _, c := range r.Children {
-				state := "due"
-				switch {
-				case c.DoNotDestroy:
-					state = "Do not destroy"
-				case c.DSLSignedBy != "" || c.AdminSignedBy != "":
-					state = "deletion signed off by one of two"
-				}
-				fmt.Fprintf(env.Stdout, "  child %d  review date %s  %s\n", c.ChildID, c.ReviewOn.Format(time.DateOnly), state)
+				fmt.Fprintf(env.Stdout, "  child %d  review date %s  %s\n", c.ChildID, c.ReviewOn.Format(time.DateOnly), c.State.Label())
+			}
+			for _, c := range r.Held {
+				fmt.Fprintf(env.Stdout, "  child %d  review date %s  %s: skipped\n", c.ChildID, c.ReviewOn.Format(time.DateOnly), c.State.Label())
+			}
+			for _, ref := range held {
+				fmt.Fprintf(env.Stdout, "  %s  on legal hold: skipped\n", ref)
 			}
 			for _, d := range due {
 				if !d.Ready() {

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -76,5 +77,22 @@ func TestExportAndRetentionCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "1 children's records and 0 concerns about adults due for review") ||
 		!strings.Contains(out, "review date 2024-01-01") || strings.Contains(out, "Oldfield") {
 		t.Errorf("haven retention run: %v\n%s", err, out)
+	}
+
+	// A legal hold placed years before the record is due: the run skips it and says so.
+	var held int64
+	if err := d.Owner.QueryRow(ctx, `INSERT INTO children (school_id, first_name, last_name, date_of_birth)
+		VALUES ($1, 'Hal', 'Held', '2015-06-01') RETURNING id`, school).Scan(&held); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Owner.Exec(ctx, `INSERT INTO child_retention (school_id, child_id, do_not_destroy, dnd_reason)
+		VALUES ($1, $2, true, 'Inquiry moratorium')`, school, held); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("retention", "run")
+	if err != nil || !strings.Contains(out, "1 children's records and 0 concerns about adults due for review; 1 children's records on legal hold skipped") ||
+		!strings.Contains(out, fmt.Sprintf("child %d  review date 2040-06-01  On legal hold: do not destroy: skipped", held)) ||
+		strings.Contains(out, "Inquiry") {
+		t.Errorf("haven retention run with a record on hold: %v\n%s", err, out)
 	}
 }

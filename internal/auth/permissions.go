@@ -205,6 +205,7 @@ var routes = map[string]Rule{
 	"GET /sar":                          Roles(actor.DSL, actor.Head, actor.Admin),
 	"GET /sar/{id}":                     Roles(actor.DSL, actor.Head, actor.Admin),
 	"GET /sar/{id}/bundle":              Roles(actor.DSL, actor.Head, actor.Admin),
+	"GET /sar/{id}/bundle.pdf":          Roles(actor.DSL, actor.Head, actor.Admin),
 	"POST /sar/{id}/passages/{passage}": Roles(actor.DSL, actor.Head, actor.Admin),
 	"POST /sar/{id}/disclose":           Roles(actor.DSL, actor.Head, actor.Admin),
 
@@ -246,6 +247,7 @@ var routes = map[string]Rule{
 	"POST /allegations/{ref}/outcome":     AnyMember,
 	"POST /allegations/{ref}/left":        AnyMember,
 	"POST /allegations/{ref}/keep":        AnyMember,
+	"POST /allegations/{ref}/hold":        AnyMember, // its handler (the head, or the chair); the service answers 404 to anyone else
 	"POST /allegations/{ref}/sign-off":    AnyMember, // the handler, then a head, admin or chair
 
 	// Operation Encompass notifications, for DSLs (internal/web/encompass.go);

@@ -502,3 +502,42 @@ func TestNamingTheChairOfGovernorsWaitsForADSL(t *testing.T) {
 		t.Errorf("chair %d, %v", chair, err)
 	}
 }
+
+// TestTheHeadPlacesALegalHoldOnAConcernAboutAnAdult: the head places a
+// legal hold on a concern about an adult from its page, long before it is
+// due (first without a reason: the problem comes back), and lifts it with
+// a reason — at phone and desktop sizes.
+func TestTheHeadPlacesALegalHoldOnAConcernAboutAnAdult(t *testing.T) {
+	s := newAdultsSchool(t)
+	svc := allegation.NewService(s.DB.App, nil, s.URL)
+	sam := actor.Actor{UserID: s.ids["sam@brookfield.test"], SchoolID: s.school, Role: actor.Staff}
+	for _, vp := range []browsertest.Viewport{browsertest.Phone, browsertest.Desktop} {
+		t.Run(vp.Name, func(t *testing.T) {
+			rc, err := svc.Submit(context.Background(), sam, allegation.Form{SubmissionID: allegation.NewSubmissionID(),
+				SubjectName: "Colin Colleague", SubjectRole: "Teacher", Account: "Messaged a pupil from his own phone.",
+				Location: "Car park", Kind: string(allegation.HarmThreshold)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			head := s.signIn(t, "hazel@brookfield.test", vp)
+			head.Go("/allegations/" + rc.Ref)
+			expectText(t, head, "Legal hold (do not destroy)", "A hold can be placed at any time")
+			checked(t, head)
+			head.Click("Place a legal hold")
+			expectProblem(t, head, "Enter why the record must not be destroyed")
+			checked(t, head)
+			head.Fill("Why must this record not be destroyed?", "Independent inquiry: moratorium on destroying records")
+			head.Click("Place a legal hold")
+			expectText(t, head, "Legal hold placed", "On legal hold: Independent inquiry: moratorium on destroying records",
+				"Lift the legal hold")
+			checked(t, head)
+			head.Click("Lift the legal hold")
+			expectProblem(t, head, "Enter why the hold is lifted")
+			checked(t, head)
+			head.Fill("Why is the hold lifted?", "The inquiry has ended")
+			head.Click("Lift the legal hold")
+			expectText(t, head, "Legal hold lifted", "Place a legal hold")
+			checked(t, head)
+		})
+	}
+}

@@ -266,6 +266,7 @@ var notPages = map[string]string{
 	"/attachments/{id}":      "a concern's file, downloaded",
 	"/exports/{id}/download": "an export's file, downloaded",
 	"/admin/audit":           "a redirect to /audit, the audit log's address",
+	"/sar/{id}/bundle.pdf":   "a subject access bundle as PDF, downloaded (printed by Chromium)",
 }
 
 // everyPageSchool is Haven with a school holding records of every kind,
@@ -365,7 +366,8 @@ func newEveryPageSchool(t *testing.T) *everyPageSchool {
 		DestinationDSL: "Rae Ceiver", DestinationEmail: "rae@riverside.test", LeftOn: time.Now().AddDate(0, 0, -1)})
 	must(t, err)
 	s.ids["transfer"] = i64(transfer.ID)
-	s.ids["receipt-token"], err = recs.MarkSent(ctx, dee, transfer.ID, "Secure email")
+	s.ids["receipt-token"], err = recs.MarkSent(ctx, dee, transfer.ID, records.SendForm{File: string(records.ByHand),
+		How: "Handed to their DSL", Reason: "Their DSL collected it in person"})
 	must(t, err)
 	sar, err := recs.StartSAR(ctx, dee, amara, records.SARForm{RequesterKind: "parent", RequesterName: "Mrs Okafor",
 		ReceivedOn: time.Now().AddDate(0, 0, -2), DPLUserID: ada.UserID})

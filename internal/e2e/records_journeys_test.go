@@ -248,10 +248,26 @@ func TestSubjectAccessRequest(t *testing.T) {
 			expectHeading(t, dsl, "Subject access request about Amara Okafor")
 			expectText(t, dsl, "Disclosure recorded", "Disclosure log",
 				"to Mrs Okafor, her mother (Collected in person with identification checked), by Pat dsl — 1 disclosed, 1 redacted, 1 withheld")
+			// Disclosed: read-only, each passage's decision and reason logged,
+			// and a correction is a new request.
+			expectText(t, dsl, "This request has been disclosed, so it is read-only", "Each passage’s decision and reason",
+				"Names another child's family", "Serious harm exemption", "Download the bundle as PDF")
+			if text := dsl.Text(); strings.Contains(text, "Save review of passage") || strings.Contains(text, "Record the disclosure") {
+				t.Errorf("the disclosed request still offers its forms:\n%s", text)
+			}
 			checked(t, dsl)
+			admin.Go(sar)
+			expectText(t, admin, "This request has been disclosed, so it is read-only")
+			checked(t, admin)
 			admin.Go("/sar")
 			expectText(t, admin, "Disclosed")
 			checked(t, admin)
+			dsl.Click("Start a new request")
+			expectHeading(t, dsl, "Start a subject access request")
+			if want := "/children/" + child + "/sar/new"; dsl.Path() != want {
+				t.Errorf("Start a new request leads to %s, want %s", dsl.Path(), want)
+			}
+			checked(t, dsl)
 		})
 	}
 }
@@ -307,9 +323,21 @@ func TestTransferWhenAChildLeaves(t *testing.T) {
 			if dsl.Path() != transfer {
 				t.Fatalf("the list's link leads to %s, want %s", dsl.Path(), transfer)
 			}
+			// Not sent before the file is made (or an alternative recorded).
+			dsl.Choose("What did you send?", "The child’s file made in Haven")
+			dsl.Fill("How did you send it?", "Secure email to the DSL; password by phone")
 			dsl.Click("Record that the file was sent")
-			expectProblem(t, dsl, "Enter how you sent the file")
+			expectProblem(t, dsl, "No child’s file has been made for this transfer: make it first (step 1), or record what was sent instead")
 			checked(t, dsl)
+			dsl.Click("Make the child’s file")
+			expectHeading(t, dsl, "Make the child’s file")
+			dsl.Choose("Format", "Encrypted package for a school that uses Haven")
+			dsl.Fill("Why are you making the file?", name+" has moved to Riverside Academy")
+			dsl.Click("Make the file")
+			expectHeading(t, dsl, "Export")
+			dsl.Go(transfer)
+			expectText(t, dsl, "Encrypted package for another Haven")
+			dsl.Choose("What did you send?", "The child’s file made in Haven")
 			dsl.Fill("How did you send it?", "Secure email to the DSL; password by phone")
 			dsl.Click("Record that the file was sent")
 			expectText(t, dsl, "Recorded as sent", "Secure email to the DSL; password by phone")
@@ -328,6 +356,7 @@ func TestTransferWhenAChildLeaves(t *testing.T) {
 			them.SetViewport(vp)
 			them.Go(link)
 			expectHeading(t, them, "Confirm receipt of a child’s file")
+			expectText(t, them, "The child’s safeguarding file made in Haven on", "Encrypted package for another Haven")
 			if strings.Contains(them.Text(), "Moss") {
 				t.Errorf("the receipt page names the child:\n%s", them.Text())
 			}
@@ -476,9 +505,9 @@ func TestImportingTheRoll(t *testing.T) {
 }
 
 // TestRetentionDoNotDestroy: a DSL opens a record due for review from the
-// Retention page and marks it "Do not destroy" (first without a reason:
-// the problem comes back), which takes deletion off its page — at phone
-// and desktop sizes.
+// Retention page and places a legal hold on it (first without a reason:
+// the problem comes back), which takes deletion off its page and moves it
+// to the list's records on hold — at phone and desktop sizes.
 func TestRetentionDoNotDestroy(t *testing.T) {
 	s := newRecordsSchool(t)
 	for i, vp := range viewports {
@@ -498,24 +527,69 @@ func TestRetentionDoNotDestroy(t *testing.T) {
 			expectHeading(t, dsl, name)
 			expectText(t, dsl, "Due for review", "Sign off deletion")
 			checked(t, dsl)
-			dsl.Click("Mark Do not destroy")
+			dsl.Click("Place a legal hold")
 			expectProblem(t, dsl, "Enter why the record must not be destroyed")
 			checked(t, dsl)
 			dsl.Fill("Why must this record not be destroyed?", "Independent inquiry: moratorium on destroying records")
-			dsl.Click("Mark Do not destroy")
+			dsl.Click("Place a legal hold")
 			expectHeading(t, dsl, name)
-			expectText(t, dsl, "Marked Do not destroy", "Independent inquiry: moratorium on destroying records",
-				"Remove the Do not destroy marker")
+			expectText(t, dsl, "Legal hold placed", "Independent inquiry: moratorium on destroying records",
+				"On legal hold: do not destroy", "Lift the legal hold")
 			if strings.Contains(dsl.Text(), "Sign off deletion") {
-				t.Error("a record marked Do not destroy can still be signed off for deletion")
+				t.Error("a record on legal hold can still be signed off for deletion")
 			}
 			checked(t, dsl)
 			dsl.Click("Back to the retention review")
 			row := browsertest.Eval[string](dsl, `[...document.querySelectorAll('tbody tr')].map(r => r.innerText)
 				.find(t => t.includes(`+fmt.Sprintf("%q", name)+`)) ?? ''`)
-			if !strings.Contains(row, "Do not destroy") {
-				t.Errorf("the Retention page's row for %s is %q, want Do not destroy", name, row)
+			if !strings.Contains(row, "On legal hold") {
+				t.Errorf("the Retention page's row for %s is %q, want On legal hold", name, row)
 			}
+			expectText(t, dsl, "On legal hold", "skipped by the review")
+			checked(t, dsl)
+		})
+	}
+}
+
+// TestALegalHoldAheadOfTime: a DSL places a legal hold on a record years
+// before it is due, from the child's page — its retention page says "Not
+// due for review" first, then "On legal hold", and so does the Retention
+// list —, then lifts it with a reason, at phone and desktop sizes.
+func TestALegalHoldAheadOfTime(t *testing.T) {
+	s := newRecordsSchool(t)
+	for i, vp := range viewports {
+		t.Run(vp.Name, func(t *testing.T) {
+			first := "Young" + strings.ToUpper(vp.Name[:1]) + vp.Name[1:]
+			child := s.child(t, first, "Hold", "2015-06-01") // reviewed in 2040
+			name := first + " Hold"
+			dsl := s.signedIn(t, vp, "dsl@brookfield.test", s.dslKey, i)
+			dsl.Go(fmt.Sprint("/children/", child))
+			expectHeading(t, dsl, name)
+			dsl.Click("Retention of this record")
+			expectHeading(t, dsl, name)
+			expectText(t, dsl, "Not due for review", "1 June 2040")
+			if strings.Contains(dsl.Text(), "Due for review") || strings.Contains(dsl.Text(), "Sign off deletion") {
+				t.Errorf("a record due in 2040 is offered for review or deletion:\n%s", dsl.Text())
+			}
+			checked(t, dsl)
+			dsl.Fill("Why must this record not be destroyed?", "Inquiry: hold all records of the year group")
+			dsl.Click("Place a legal hold")
+			expectText(t, dsl, "Legal hold placed", "On legal hold: do not destroy", "Lift the legal hold")
+			checked(t, dsl)
+			menu(dsl, vp, "Retention")
+			row := browsertest.Eval[string](dsl, `[...document.querySelectorAll('tbody tr')].map(r => r.innerText)
+				.find(t => t.includes(`+fmt.Sprintf("%q", name)+`)) ?? ''`)
+			if !strings.Contains(row, "On legal hold") || !strings.Contains(row, "1 June 2040") {
+				t.Errorf("the Retention page's row for %s is %q, want On legal hold and 1 June 2040", name, row)
+			}
+			checked(t, dsl)
+			dsl.Click(name)
+			dsl.Click("Lift the legal hold")
+			expectProblem(t, dsl, "Enter why the hold is lifted")
+			checked(t, dsl)
+			dsl.Fill("Why is the hold lifted?", "The inquiry has ended")
+			dsl.Click("Lift the legal hold")
+			expectText(t, dsl, "Legal hold lifted", "Not due for review", "Place a legal hold")
 			checked(t, dsl)
 		})
 	}

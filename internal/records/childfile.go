@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/pdf"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -116,29 +118,6 @@ func (f ChildFile) Chronology() []FileEntry {
 	return out
 }
 
-// ChildFile returns the whole record of child childID of by's school for
-// a DSL (anyone else, or an unknown child: db.ErrNotFound), as by may see
-// it (restricted concerns only for the DSLs named on them). Audited as
-// child.file.
-func (s *Service) ChildFile(ctx context.Context, by actor.Actor, childID int64) (ChildFile, error) {
-	if by.Role != actor.DSL || by.UserID == 0 {
-		return ChildFile{}, db.ErrNotFound
-	}
-	var f ChildFile
-	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		var err error
-		if f, err = childFile(ctx, tx, by.SchoolID, childID, s.now()); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, by, audit.Event{Action: "child.file", SubjectType: "child",
-			SubjectID: strconv.FormatInt(childID, 10), Details: map[string]any{"concerns": len(f.About), "named_in": len(f.Named)}})
-	})
-	if err != nil {
-		return ChildFile{}, fmt.Errorf("child's file %d: %w", childID, err)
-	}
-	return f, nil
-}
-
 func childFile(ctx context.Context, q db.Querier, schoolID, childID int64, now time.Time) (ChildFile, error) {
 	f := ChildFile{GeneratedAt: now}
 	rows, _ := q.Query(ctx, `SELECT id, school_id, first_name, last_name, date_of_birth, year_group, upn, mis_id,
@@ -171,60 +150,166 @@ func childFile(ctx context.Context, q db.Querier, schoolID, childID int64, now t
 	return f, nil
 }
 
-// StoreChildFile keeps a child's file made from ChildFile — an encrypted
-// PDF or package, content — as an export of by's, ready to download at
-// once by by only, for 7 days, with the reason it was made (a problem for
-// "reason" without one). DSLs only (ErrForbidden). Audited as
-// export.request (kind child_file or transfer_package, with the reason)
-// and export.ready.
-func (s *Service) StoreChildFile(ctx context.Context, by actor.Actor, childID int64, kind Kind, reason string, content []byte) (Export, error) {
+// FileRequest is "Make the child's file", as typed.
+type FileRequest struct {
+	Format     Format // PDF or Pkg
+	Reason     string
+	TransferID int64 // the transfer the file is for; 0 for none
+}
+
+// PrintFunc prints a child's file as an unencrypted PDF: the web layer
+// renders its HTML and Chromium prints it (internal/pdf). nil: no PDF can
+// be made on this server.
+type PrintFunc func(ctx context.Context, f ChildFile) ([]byte, error)
+
+// MakeChildFile makes child childID's file as a DSL asks in req — a PDF
+// printed by print and encrypted with AES-256, or an encrypted package
+// for another Haven — keeps it as by's export (downloadable by by only,
+// for Lifetime) and, when it is for a transfer of that child, attaches it
+// to the transfer. It returns the export and the file's password, to be
+// shown once. Everything is checked before anything is printed: a format
+// that is not PDF or package, or PDF without print (a problem for
+// "format"), no reason (a problem for "reason"). DSLs only (ErrForbidden);
+// an unknown child, or a transfer not of that child or already received,
+// is db.ErrNotFound. Reading the file is audited as child.file; storing,
+// attaching and their audit rows (export.request, export.ready and, for a
+// transfer, transfer.file) are one transaction, so a file is never kept
+// half-attached. Printing happens between the two, outside any transaction.
+func (s *Service) MakeChildFile(ctx context.Context, by actor.Actor, childID int64, req FileRequest, print PrintFunc) (Export, string, error) {
 	if by.Role != actor.DSL || by.UserID == 0 {
-		return Export{}, ErrForbidden
+		return Export{}, "", ErrForbidden
 	}
-	reason = strings.TrimSpace(reason)
-	if msg := validate.Text(reason, "why you are making the child's file", true, MaxReason); msg != "" {
-		return Export{}, validate.Problems{"reason": msg}
+	p := validate.Problems{}
+	switch {
+	case req.Format != PDF && req.Format != Pkg:
+		p.Add("format", "Choose a format")
+	case req.Format == PDF && print == nil:
+		p.Add("format", "PDFs cannot be made on this server: choose the package")
 	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if msg := validate.Text(req.Reason, "why you are making the file", true, MaxReason); msg != "" {
+		p.Add("reason", msg)
+	}
+	if len(p) > 0 {
+		return Export{}, "", p
+	}
+	var f ChildFile
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		if err := openTransferOf(ctx, tx, by.SchoolID, req.TransferID, childID); err != nil {
+			return err
+		}
+		var err error
+		if f, err = childFile(ctx, tx, by.SchoolID, childID, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, by, audit.Event{Action: "child.file", SubjectType: "child",
+			SubjectID: strconv.FormatInt(childID, 10), Details: map[string]any{"concerns": len(f.About), "named_in": len(f.Named)}})
+	})
+	if errors.Is(err, db.ErrNotFound) {
+		return Export{}, "", err
+	}
+	if err != nil {
+		return Export{}, "", fmt.Errorf("child's file %d: %w", childID, err)
+	}
+
+	password := pdf.NewPassword()
+	var content []byte
+	kind := KindChildFile
+	if req.Format == PDF {
+		plain, err := print(ctx, f)
+		if err != nil {
+			return Export{}, "", fmt.Errorf("print child's file %d: %w", childID, err)
+		}
+		if content, err = pdf.Encrypt(plain, password); err != nil {
+			return Export{}, "", err
+		}
+	} else {
+		kind = KindTransferPackage
+		var buf bytes.Buffer
+		if err := s.BuildPackage(ctx, by, childID, password, &buf); err != nil {
+			return Export{}, "", err
+		}
+		content = buf.Bytes()
+	}
+
+	var e Export
+	err = db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		var err error
+		if e, err = storeChildFile(ctx, tx, by, childID, kind, req.Reason, content); err != nil {
+			return err
+		}
+		if req.TransferID == 0 {
+			return nil
+		}
+		// The transfer may have been received while the file was printed.
+		if err := openTransferOf(ctx, tx, by.SchoolID, req.TransferID, childID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE child_transfers SET file_export_id = $3 WHERE school_id = $1 AND id = $2`,
+			by.SchoolID, req.TransferID, e.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, by, audit.Event{Action: "transfer.file", SubjectType: "child",
+			SubjectID: strconv.FormatInt(childID, 10), Details: map[string]any{"transfer": req.TransferID, "export": e.PublicID}})
+	})
+	if errors.Is(err, db.ErrNotFound) {
+		return Export{}, "", err
+	}
+	if err != nil {
+		return Export{}, "", fmt.Errorf("store child's file %d: %w", childID, err)
+	}
+	return e, password, nil
+}
+
+// openTransferOf checks that transfer id (0: none) is of child childID in
+// the school and not yet received, locking it, or returns db.ErrNotFound.
+func openTransferOf(ctx context.Context, q db.Querier, schoolID, id, childID int64) error {
+	if id == 0 {
+		return childExists(ctx, q, schoolID, childID)
+	}
+	var ok bool
+	err := q.QueryRow(ctx, `SELECT received_at IS NULL FROM child_transfers WHERE school_id = $1 AND id = $2 AND child_id = $3
+		FOR UPDATE`, schoolID, id, childID).Scan(&ok)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !ok) {
+		return db.ErrNotFound
+	}
+	return err
+}
+
+// storeChildFile keeps content as a ready export of by's, downloadable at
+// once by by only, for Lifetime, audited as export.request and
+// export.ready (kind child_file or transfer_package; the request with the reason).
+func storeChildFile(ctx context.Context, tx pgx.Tx, by actor.Actor, childID int64, kind Kind, reason string, content []byte) (Export, error) {
 	format := PDF
 	if kind == KindTransferPackage {
 		format = Pkg
 	}
-	var e Export
-	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO exports (school_id, kind, format, child_id, reason, requested_by, requested_role,
-				status, rows_total, rows_done, size_bytes, sha256, started_at, ready_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'ready', 1, 1, $8, $9, now(), now(), now() + $10::interval) RETURNING id`,
-			by.SchoolID, kind, format, childID, reason, by.UserID, by.Role, len(content), sum256(content),
-			fmt.Sprintf("%d seconds", int(Lifetime.Seconds()))).Scan(&id); err != nil {
-			return err
-		}
-		for seq, off := 0, 0; off < len(content); seq, off = seq+1, off+chunkSize {
-			end := min(off+chunkSize, len(content))
-			if _, err := tx.Exec(ctx, `INSERT INTO export_chunks (school_id, export_id, seq, data) VALUES ($1, $2, $3, $4)`,
-				by.SchoolID, id, seq, content[off:end]); err != nil {
-				return err
-			}
-		}
-		var err error
-		if e, err = get(ctx, tx, by.SchoolID, id); err != nil {
-			return err
-		}
-		child := strconv.FormatInt(childID, 10)
-		if err := audit.Record(ctx, tx, by, audit.Event{Action: "export.request", SubjectType: "export", SubjectID: e.PublicID,
-			Details: map[string]any{"kind": string(kind), "child": child, "approval": "direct", "reason": reason}}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, by, audit.Event{Action: "export.ready", SubjectType: "export", SubjectID: e.PublicID,
-			Details: map[string]any{"bytes": len(content)}})
-	})
-	if err != nil {
-		if _, ok := err.(validate.Problems); ok {
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO exports (school_id, kind, format, child_id, reason, requested_by, requested_role,
+			status, rows_total, rows_done, size_bytes, sha256, started_at, ready_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'ready', 1, 1, $8, $9, now(), now(), now() + $10::interval) RETURNING id`,
+		by.SchoolID, kind, format, childID, reason, by.UserID, by.Role, len(content), sum256(content),
+		fmt.Sprintf("%d seconds", int(Lifetime.Seconds()))).Scan(&id); err != nil {
+		return Export{}, err
+	}
+	for seq, off := 0, 0; off < len(content); seq, off = seq+1, off+chunkSize {
+		end := min(off+chunkSize, len(content))
+		if _, err := tx.Exec(ctx, `INSERT INTO export_chunks (school_id, export_id, seq, data) VALUES ($1, $2, $3, $4)`,
+			by.SchoolID, id, seq, content[off:end]); err != nil {
 			return Export{}, err
 		}
-		return Export{}, fmt.Errorf("store child's file %d: %w", childID, err)
 	}
-	return e, nil
+	e, err := get(ctx, tx, by.SchoolID, id)
+	if err != nil {
+		return Export{}, err
+	}
+	child := strconv.FormatInt(childID, 10)
+	if err := audit.Record(ctx, tx, by, audit.Event{Action: "export.request", SubjectType: "export", SubjectID: e.PublicID,
+		Details: map[string]any{"kind": string(kind), "child": child, "approval": "direct", "reason": reason}}); err != nil {
+		return Export{}, err
+	}
+	return e, audit.Record(ctx, tx, by, audit.Event{Action: "export.ready", SubjectType: "export", SubjectID: e.PublicID,
+		Details: map[string]any{"bytes": len(content)}})
 }
 
 func sum256(b []byte) []byte {

@@ -35,8 +35,8 @@ import (
 var (
 	// ErrNotDue: the record's review date has not come.
 	ErrNotDue = errors.New("this record is not due for review")
-	// ErrDoNotDestroy: the record is marked "Do not destroy".
-	ErrDoNotDestroy = errors.New(`this record is marked "Do not destroy"`)
+	// ErrDoNotDestroy: the record is on legal hold ("Do not destroy").
+	ErrDoNotDestroy = errors.New(`this record is on legal hold ("Do not destroy")`)
 	// ErrAlreadySigned: the person signed this deletion off already, or
 	// signed the other half (one person cannot be both).
 	ErrAlreadySigned = errors.New("you have already signed this deletion off")
@@ -48,12 +48,62 @@ type DueChild struct {
 	Name         string
 	DateOfBirth  *time.Time
 	ReviewOn     time.Time
-	Concerns     int // concerns naming the child, in any role
-	DoNotDestroy bool
+	Concerns     int  // concerns naming the child, in any role
+	DoNotDestroy bool // a legal hold: never reviewed or deleted while on
 	DNDReason    string
 	// A pending deletion's sign-offs, by name ("" not yet).
 	DSLSignedBy   string
 	AdminSignedBy string
+	// State is where the record stands, by RetentionStateOf at the time
+	// it was read.
+	State RetentionState `db:"-"`
+}
+
+// RetentionState is where a child's record stands in its retention review.
+type RetentionState string
+
+// The retention states.
+const (
+	NotDue      RetentionState = "not_due"      // its review date has not come
+	Due         RetentionState = "due"          // due for review: keep, hold or delete it
+	OnHold      RetentionState = "on_hold"      // a legal hold ("Do not destroy"): skipped by every review
+	DSLSigned   RetentionState = "dsl_signed"   // due, its deletion signed off by a DSL; waiting for an admin
+	AdminSigned RetentionState = "admin_signed" // due, its deletion signed off by an admin; waiting for a DSL
+)
+
+// Label is the state in words, as the retention pages show it.
+func (st RetentionState) Label() string {
+	switch st {
+	case NotDue:
+		return "Not due for review"
+	case Due:
+		return "Due for review"
+	case OnHold:
+		return "On legal hold: do not destroy"
+	case DSLSigned:
+		return "Deletion signed off by a DSL; waiting for an admin"
+	case AdminSigned:
+		return "Deletion signed off by an admin; waiting for a DSL"
+	}
+	return string(st)
+}
+
+// RetentionStateOf is the one rule for where a child's record stands on
+// the day today: a legal hold first (whatever the dates), then not due
+// while its review date is after today, then due — with any half of a
+// deletion's sign-off.
+func RetentionStateOf(d DueChild, today time.Time) RetentionState {
+	switch {
+	case d.DoNotDestroy:
+		return OnHold
+	case d.ReviewOn.After(today):
+		return NotDue
+	case d.DSLSignedBy != "" && d.AdminSignedBy == "":
+		return DSLSigned
+	case d.AdminSignedBy != "" && d.DSLSignedBy == "":
+		return AdminSigned
+	}
+	return Due
 }
 
 // reviewSQL is the review date of child ch: the later of its date of birth
@@ -64,31 +114,41 @@ const reviewSQL = `greatest(
 	 + make_interval(years => coalesce((SELECT s.retention_years FROM records_settings s WHERE s.school_id = $1), 25)))::date,
 	coalesce(r.review_after, '-infinity'::date))`
 
-// RetentionQueue lists the children of by's school whose record is due
-// for review at now (review date on or before today), oldest first, with
-// any "Do not destroy" marker and pending sign-offs. DSLs, the head and
-// admins (who sign deletions off) only: anyone else gets ErrForbidden.
-// Audited as retention.view with the count (names are never audited).
-func (s *Service) RetentionQueue(ctx context.Context, by actor.Actor) ([]DueChild, error) {
+// Review is the retention review of a school's children's records at a
+// time: those due, and those on legal hold, which no review touches.
+type Review struct {
+	Due  []DueChild // due for review, oldest first (none on hold)
+	Held []DueChild // on legal hold, due or not, by review date
+}
+
+// RetentionQueue returns the retention review of by's school at now: the
+// children's records due for review (review date on or before today),
+// oldest first, with pending sign-offs, and apart from them those on legal
+// hold, which are skipped. DSLs, the head and admins (who sign deletions
+// off) only: anyone else gets ErrForbidden. Audited as retention.view with
+// the counts (names are never audited).
+func (s *Service) RetentionQueue(ctx context.Context, by actor.Actor) (Review, error) {
 	if by.UserID == 0 || (by.Role != actor.Admin && !isTeam(by)) {
-		return nil, ErrForbidden
+		return Review{}, ErrForbidden
 	}
-	var out []DueChild
+	var out Review
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		var err error
-		if out, err = dueChildren(ctx, tx, by.SchoolID, s.now(), 0); err != nil {
+		if out, err = review(ctx, tx, by.SchoolID, s.now()); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, by, audit.Event{Action: "retention.view", Details: map[string]any{"due": len(out)}})
+		return audit.Record(ctx, tx, by, audit.Event{Action: "retention.view", Details: map[string]any{"due": len(out.Due), "held": len(out.Held)}})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("retention queue: %w", err)
+		return Review{}, fmt.Errorf("retention queue: %w", err)
 	}
 	return out, nil
 }
 
-// dueChildren lists the school's children due at now (only child when it is not 0).
-func dueChildren(ctx context.Context, q db.Querier, schoolID int64, now time.Time, child int64) ([]DueChild, error) {
+// retentionRows lists the school's children whose record is due at now or
+// on legal hold (only child, due or not, when it is not 0), each with its
+// State.
+func retentionRows(ctx context.Context, q db.Querier, schoolID int64, now time.Time, child int64) ([]DueChild, error) {
 	today := pupil.Today(now)
 	rows, _ := q.Query(ctx, `SELECT ch.id, ch.first_name || ' ' || ch.last_name, ch.date_of_birth, `+reviewSQL+`,
 			(SELECT count(*) FROM concern_children cc WHERE cc.school_id = ch.school_id AND cc.child_id = ch.id)::int,
@@ -98,29 +158,45 @@ func dueChildren(ctx context.Context, q db.Querier, schoolID int64, now time.Tim
 			coalesce((SELECT u.name FROM retention_deletions d JOIN users u ON u.id = d.admin_by
 			          WHERE d.school_id = ch.school_id AND d.child_id = ch.id AND d.status = 'pending'), '')
 		FROM children ch LEFT JOIN child_retention r ON r.school_id = ch.school_id AND r.child_id = ch.id
-		WHERE ch.school_id = $1 AND `+reviewSQL+` <= $2 AND ($3 = 0 OR ch.id = $3)
+		WHERE ch.school_id = $1 AND (($3 = 0 AND (`+reviewSQL+` <= $2 OR r.do_not_destroy)) OR ch.id = $3)
 		ORDER BY 4, ch.id`, schoolID, today, child)
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[DueChild])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[DueChild])
+	for i := range list {
+		list[i].State = RetentionStateOf(list[i], today)
+	}
+	return list, err
 }
 
-// ChildRetention returns the retention facts of one child of by's school
-// (due or not), for their page. DSLs, the head and admins; an unknown
-// child is db.ErrNotFound. Not audited: the child's page is.
+// review splits the school's records due or held at now by RetentionStateOf.
+func review(ctx context.Context, q db.Querier, schoolID int64, now time.Time) (Review, error) {
+	list, err := retentionRows(ctx, q, schoolID, now, 0)
+	if err != nil {
+		return Review{}, err
+	}
+	var r Review
+	for _, d := range list {
+		if d.State == OnHold {
+			r.Held = append(r.Held, d)
+		} else {
+			r.Due = append(r.Due, d)
+		}
+	}
+	return r, nil
+}
+
+// ChildRetention returns the retention facts and state of one child of
+// by's school at now (due or not), for their retention page. DSLs, the
+// head and admins; an unknown child is db.ErrNotFound. Not audited: the
+// child's page is.
 func (s *Service) ChildRetention(ctx context.Context, by actor.Actor, childID int64) (DueChild, error) {
 	if by.UserID == 0 || (by.Role != actor.Admin && !isTeam(by)) {
 		return DueChild{}, ErrForbidden
 	}
 	var d DueChild
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		list, err := dueChildren(ctx, tx, by.SchoolID, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), childID)
-		if err != nil {
-			return err
-		}
-		if len(list) != 1 {
-			return db.ErrNotFound
-		}
-		d = list[0]
-		return nil
+		var err error
+		d, err = childRetention(ctx, tx, by.SchoolID, s.now(), childID)
+		return err
 	})
 	if err != nil {
 		return DueChild{}, fmt.Errorf("retention of child %d: %w", childID, err)
@@ -128,29 +204,56 @@ func (s *Service) ChildRetention(ctx context.Context, by actor.Actor, childID in
 	return d, nil
 }
 
-// SetDoNotDestroy marks the record of child childID "Do not destroy" with
-// a reason (a problem for "reason" without one), or removes the marker.
-// While marked, the record cannot be deleted. DSLs and the head only
-// (ErrForbidden); an unknown child is db.ErrNotFound. Audited as
-// retention.do_not_destroy (never with the reason).
+func childRetention(ctx context.Context, q db.Querier, schoolID int64, now time.Time, childID int64) (DueChild, error) {
+	if childID <= 0 {
+		return DueChild{}, db.ErrNotFound
+	}
+	list, err := retentionRows(ctx, q, schoolID, now, childID)
+	if err != nil {
+		return DueChild{}, err
+	}
+	if len(list) != 1 {
+		return DueChild{}, db.ErrNotFound
+	}
+	return list[0], nil
+}
+
+// SetDoNotDestroy places a legal hold ("Do not destroy") on the record
+// of child childID, or lifts it — at any time, due or not — with the
+// reason (a problem for "reason" without one). While held, the record is
+// skipped by every retention review and cannot be deleted; placing it
+// cancels a pending deletion; lifting it leaves the record to fall due on
+// its review date as before. DSLs and the head only (ErrForbidden); an
+// unknown child is db.ErrNotFound. Audited as retention.do_not_destroy
+// with on (never with the reason).
 func (s *Service) SetDoNotDestroy(ctx context.Context, by actor.Actor, childID int64, on bool, reason string) error {
 	if !isTeam(by) {
 		return ErrForbidden
 	}
 	reason = strings.TrimSpace(reason)
+	what := "why the record must not be destroyed"
 	if !on {
-		reason = ""
-	} else if msg := validate.Text(reason, "why the record must not be destroyed", true, 2000); msg != "" {
+		what = "why the hold is lifted"
+	}
+	if msg := validate.Text(reason, what, true, 2000); msg != "" {
 		return validate.Problems{"reason": msg}
 	}
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		if err := childExists(ctx, tx, by.SchoolID, childID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO child_retention (school_id, child_id, do_not_destroy, dnd_reason, dnd_set_by, dnd_set_at)
-			VALUES ($1, $2, $3, $4, $5, now())
-			ON CONFLICT (school_id, child_id) DO UPDATE SET do_not_destroy = $3, dnd_reason = $4, dnd_set_by = $5, dnd_set_at = now()`,
-			by.SchoolID, childID, on, reason, by.UserID); err != nil {
+		var err error
+		if on {
+			_, err = tx.Exec(ctx, `INSERT INTO child_retention (school_id, child_id, do_not_destroy, dnd_reason, dnd_set_by, dnd_set_at)
+				VALUES ($1, $2, true, $3, $4, now())
+				ON CONFLICT (school_id, child_id) DO UPDATE SET do_not_destroy = true, dnd_reason = $3, dnd_set_by = $4, dnd_set_at = now()`,
+				by.SchoolID, childID, reason, by.UserID)
+		} else {
+			_, err = tx.Exec(ctx, `UPDATE child_retention SET do_not_destroy = false, dnd_reason = '',
+					hold_lifted_reason = $3, hold_lifted_by = $4, hold_lifted_at = now()
+				WHERE school_id = $1 AND child_id = $2`, by.SchoolID, childID, reason, by.UserID)
+		}
+		if err != nil {
 			return err
 		}
 		if on { // a pending deletion cannot go ahead
@@ -224,7 +327,7 @@ type Deleted struct {
 
 // SignOffDeletion records by's sign-off of deleting child childID's
 // record, which must be due for review (ErrNotDue) and not marked "Do not
-// destroy" (ErrDoNotDestroy). A DSL signs one half, an admin the other, in
+// destroy", a legal hold (ErrDoNotDestroy). A DSL signs one half, an admin the other, in
 // either order, never the same person twice (ErrAlreadySigned); the second
 // sign-off deletes the child's personal data in the same transaction and
 // returns what went (deleted is nil until then). Anyone else gets
@@ -238,15 +341,15 @@ func (s *Service) SignOffDeletion(ctx context.Context, by actor.Actor, childID i
 		if err := childExists(ctx, tx, by.SchoolID, childID); err != nil {
 			return err
 		}
-		due, err := dueChildren(ctx, tx, by.SchoolID, s.now(), childID)
+		rec, err := childRetention(ctx, tx, by.SchoolID, s.now(), childID)
 		if err != nil {
 			return err
 		}
-		if len(due) == 0 {
-			return ErrNotDue
-		}
-		if due[0].DoNotDestroy {
+		switch rec.State {
+		case OnHold:
 			return ErrDoNotDestroy
+		case NotDue:
+			return ErrNotDue
 		}
 		var id int64
 		var dslBy, adminBy *int64
@@ -321,12 +424,14 @@ func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[RetentionReview
 // SchoolReview is one school's records due for review.
 type SchoolReview struct {
 	SchoolID int64
-	Children []DueChild
-	Emailed  bool // the DSL team was emailed today's reminder
+	Children []DueChild // due for review (none on legal hold)
+	Held     []DueChild // on legal hold: skipped
+	Emailed  bool       // the DSL team was emailed today's reminder
 }
 
 // ReviewRetention lists, for every school (or those in only), the
-// children's records due for review today, as the system. Once a day per
+// children's records due for review today, as the system, skipping those
+// on legal hold (listed apart, in Held, so the run can say so). Once a day per
 // school with any due, it records the run and — with a job client — emails
 // the school's DSLs a link to the review queue (never a name), audited as
 // retention.review. `haven retention run` and the daily job call it.
@@ -344,10 +449,11 @@ func (s *Service) ReviewRetention(ctx context.Context, only []int64) ([]SchoolRe
 		sys := actor.SystemIn(school)
 		r := SchoolReview{SchoolID: school}
 		err := db.InSchool(ctx, s.pool, sys, func(tx pgx.Tx) error {
-			var err error
-			if r.Children, err = dueChildren(ctx, tx, school, now, 0); err != nil {
+			rv, err := review(ctx, tx, school, now)
+			if err != nil {
 				return err
 			}
+			r.Children, r.Held = rv.Due, rv.Held
 			if len(r.Children) == 0 {
 				return nil
 			}

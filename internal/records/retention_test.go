@@ -37,11 +37,12 @@ func TestRetentionDeletionTakesTwoAndLeavesTheAuditVerifying(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	queue, err := f.svc.RetentionQueue(ctx, f.dsl)
+	rv, err := f.svc.RetentionQueue(ctx, f.dsl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(queue) != 1 || queue[0].ChildID != old || queue[0].Concerns != 2 ||
+	queue := rv.Due
+	if len(queue) != 1 || queue[0].State != records.Due || queue[0].ChildID != old || queue[0].Concerns != 2 ||
 		!queue[0].ReviewOn.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("queue: %+v", queue)
 	}
@@ -67,7 +68,10 @@ func TestRetentionDeletionTakesTwoAndLeavesTheAuditVerifying(t *testing.T) {
 		if err := f.svc.SetDoNotDestroy(ctx, f.admin, old, false, ""); !errors.Is(err, records.ErrForbidden) {
 			t.Errorf("an admin removing the marker: %v", err)
 		}
-		if err := f.svc.SetDoNotDestroy(ctx, f.head, old, false, ""); err != nil {
+		if _, ok := errors.AsType[validate.Problems](f.svc.SetDoNotDestroy(ctx, f.head, old, false, "")); !ok {
+			t.Error("a hold lifted without a reason")
+		}
+		if err := f.svc.SetDoNotDestroy(ctx, f.head, old, false, "The inquiry ended"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -155,5 +159,94 @@ func TestRetentionReviewRunsOncePerDay(t *testing.T) {
 	}
 	if got, _ := f.svc.ReviewRetention(ctx, []int64{f.school}); len(got[0].Children) != 0 {
 		t.Errorf("with 40 years' retention, %d due", len(got[0].Children))
+	}
+}
+
+// TestRetentionStateOf is the one rule the child's retention page, the
+// retention list and `haven retention run` show.
+func TestRetentionStateOf(t *testing.T) {
+	t.Parallel()
+	today := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	in2037 := time.Date(2037, 3, 1, 0, 0, 0, 0, time.UTC)
+	past := time.Date(2015, 4, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		d    records.DueChild
+		want records.RetentionState
+	}{
+		{"a review date in 2037 is not due", records.DueChild{ReviewOn: in2037}, records.NotDue},
+		{"a review date today is due", records.DueChild{ReviewOn: today}, records.Due},
+		{"a review date past is due", records.DueChild{ReviewOn: past}, records.Due},
+		{"a hold before the record is due", records.DueChild{ReviewOn: in2037, DoNotDestroy: true}, records.OnHold},
+		{"a hold on a record due", records.DueChild{ReviewOn: past, DoNotDestroy: true}, records.OnHold},
+		{"a DSL's half of a deletion", records.DueChild{ReviewOn: past, DSLSignedBy: "Dee"}, records.DSLSigned},
+		{"an admin's half of a deletion", records.DueChild{ReviewOn: past, AdminSignedBy: "Ad"}, records.AdminSigned},
+		{"a hold outranks a sign-off", records.DueChild{ReviewOn: past, DSLSignedBy: "Dee", DoNotDestroy: true}, records.OnHold},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := records.RetentionStateOf(tc.d, today); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestALegalHoldPlacedYearsAhead: a hold placed long before a record is
+// due keeps it out of every review (which says it skipped it) and out of
+// deletion; lifted, the record falls due on its date as before.
+func TestALegalHoldPlacedYearsAhead(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	// Amara, born 14 March 2012, is due on 14 March 2037.
+	if err := f.svc.SetDoNotDestroy(ctx, f.dsl, f.amara.ID, true, "Independent inquiry: moratorium"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetDoNotDestroy(ctx, f.admin, f.amara.ID, true, "x"); !errors.Is(err, records.ErrForbidden) {
+		t.Errorf("an admin placing a hold: %v", err)
+	}
+	if d, err := f.svc.ChildRetention(ctx, f.dsl, f.amara.ID); err != nil || d.State != records.OnHold {
+		t.Errorf("in 2026, held: %+v, %v", d, err)
+	}
+	in2040 := f.svc.WithClock(func() time.Time { return time.Date(2040, 1, 6, 9, 0, 0, 0, time.UTC) })
+	runs, err := in2040.ReviewRetention(ctx, []int64{f.school})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || len(runs[0].Held) != 1 || runs[0].Held[0].ChildID != f.amara.ID || runs[0].Held[0].State != records.OnHold {
+		t.Fatalf("the run in 2040 does not report the held record: %+v", runs)
+	}
+	for _, c := range runs[0].Children {
+		if c.ChildID == f.amara.ID {
+			t.Error("the run in 2040 lists the held record as due")
+		}
+	}
+	rv, err := in2040.RetentionQueue(ctx, f.dsl)
+	if err != nil || len(rv.Held) != 1 || len(rv.Due) != 0 {
+		t.Errorf("the retention list in 2040: %+v, %v", rv, err)
+	}
+	if _, err := in2040.SignOffDeletion(ctx, f.dsl, f.amara.ID); !errors.Is(err, records.ErrDoNotDestroy) {
+		t.Errorf("signing off a held record: %v", err)
+	}
+
+	if err := f.svc.SetDoNotDestroy(ctx, f.head, f.amara.ID, false, "The inquiry has lifted its moratorium"); err != nil {
+		t.Fatal(err)
+	}
+	if n := dbtest.Count(t, f.db.Owner, "child_retention WHERE child_id = $1 AND hold_lifted_reason = 'The inquiry has lifted its moratorium'", f.amara.ID); n != 1 {
+		t.Error("the reason for lifting the hold is not kept")
+	}
+	if d, _ := f.svc.ChildRetention(ctx, f.dsl, f.amara.ID); d.State != records.NotDue {
+		t.Errorf("lifted in 2026: %s, want not due", d.State)
+	}
+	rv, err = in2040.RetentionQueue(ctx, f.dsl)
+	if err != nil || len(rv.Held) != 0 || len(rv.Due) != 1 || rv.Due[0].ChildID != f.amara.ID || rv.Due[0].State != records.Due ||
+		!rv.Due[0].ReviewOn.Equal(time.Date(2037, 3, 14, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("after the hold is lifted, in 2040: %+v, %v", rv, err)
+	}
+	if n := dbtest.Count(t, f.db.Owner, "audit_events WHERE action = 'retention.do_not_destroy'"); n != 2 {
+		t.Errorf("%d hold events audited, want 2", n)
+	}
+	if n := dbtest.Count(t, f.db.Owner, "audit_events WHERE details LIKE '%moratorium%'"); n != 0 {
+		t.Error("a hold's reason reached the audit trail")
 	}
 }

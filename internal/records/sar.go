@@ -29,6 +29,10 @@ import (
 // protection lead's review of its final decision.
 var ErrNotSettled = errors.New("every passage needs a DSL's and the data protection lead's review first")
 
+// ErrDisclosed means the request has been disclosed, so it is read-only:
+// a correction is a new request.
+var ErrDisclosed = errors.New("this request has been disclosed and can no longer be changed: to correct it, start a new request")
+
 // Decision is what happens to a passage.
 type Decision string
 
@@ -62,6 +66,10 @@ type SAR struct {
 	Passages      []Passage
 	Disclosures   []Disclosure
 }
+
+// Disclosed reports whether the bundle has been disclosed: the request is
+// then read-only.
+func (s SAR) Disclosed() bool { return len(s.Disclosures) > 0 }
 
 // Settled reports whether every passage has both reviews.
 func (s SAR) Settled() bool {
@@ -246,8 +254,9 @@ func getSAR(ctx context.Context, q db.Querier, schoolID, id int64) (SAR, error) 
 // it is empty or unchanged) and the reason (needed unless it is
 // disclosed). by reviews as a DSL or as the request's data protection
 // lead; a decision different from the one the other reviewer saw clears
-// their review, so the final decision always has both. Anyone else, or an
-// unknown passage, is db.ErrNotFound. Audited as sar.review (decision only).
+// their review, so the final decision always has both. Once the request is
+// disclosed nothing changes (ErrDisclosed). Anyone else, or an unknown
+// passage, is db.ErrNotFound. Audited as sar.review (decision only).
 func (s *Service) ReviewPassage(ctx context.Context, by actor.Actor, id, passageID int64, d Decision, redacted, reason string) error {
 	p := validate.Problems{}
 	reason, redacted = strings.TrimSpace(reason), strings.TrimSpace(redacted)
@@ -271,6 +280,9 @@ func (s *Service) ReviewPassage(ctx context.Context, by actor.Actor, id, passage
 		}
 		if !mayReview(by, r.DPLUserID) {
 			return db.ErrNotFound
+		}
+		if r.Disclosed() {
+			return ErrDisclosed
 		}
 		var cur Passage
 		for _, x := range r.Passages {
@@ -311,7 +323,7 @@ func (s *Service) ReviewPassage(ctx context.Context, by actor.Actor, id, passage
 		return audit.Record(ctx, tx, by, audit.Event{Action: "sar.review", SubjectType: "sar", SubjectID: strconv.FormatInt(id, 10),
 			Details: map[string]any{"passage": passageID, "decision": string(d), "as": as}})
 	})
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
+	if err != nil && !errors.Is(err, db.ErrNotFound) && !errors.Is(err, ErrDisclosed) {
 		if _, ok := errors.AsType[validate.Problems](err); !ok {
 			return fmt.Errorf("review passage %d: %w", passageID, err)
 		}
@@ -321,8 +333,11 @@ func (s *Service) ReviewPassage(ctx context.Context, by actor.Actor, id, passage
 
 // Disclose logs the disclosure of request id's bundle to whom and how,
 // once every passage is settled (ErrNotSettled), and returns the request
-// as disclosed. A DSL or the data protection lead; problems for "to" and
-// "method". Audited as sar.disclose with the counts.
+// as disclosed. The request is then read-only: its passages' decisions and
+// reasons are the disclosure's log, and a second disclosure is refused
+// (ErrDisclosed: a correction is a new request). A DSL or the data
+// protection lead; problems for "to" and "method". Audited as sar.disclose
+// with the counts.
 func (s *Service) Disclose(ctx context.Context, by actor.Actor, id int64, to, method string) (SAR, error) {
 	to, method = strings.TrimSpace(to), strings.TrimSpace(method)
 	p := validate.Problems{}
@@ -343,6 +358,9 @@ func (s *Service) Disclose(ctx context.Context, by actor.Actor, id int64, to, me
 		}
 		if !mayReview(by, r.DPLUserID) {
 			return db.ErrNotFound
+		}
+		if r.Disclosed() {
+			return ErrDisclosed
 		}
 		if !r.Settled() {
 			return ErrNotSettled
@@ -369,10 +387,55 @@ func (s *Service) Disclose(ctx context.Context, by actor.Actor, id int64, to, me
 		return audit.Record(ctx, tx, by, audit.Event{Action: "sar.disclose", SubjectType: "sar", SubjectID: strconv.FormatInt(id, 10),
 			Details: map[string]any{"disclosed": n[0], "redacted": n[1], "withheld": n[2]}})
 	})
-	if err != nil && !errors.Is(err, db.ErrNotFound) && !errors.Is(err, ErrNotSettled) {
+	if err != nil && !errors.Is(err, db.ErrNotFound) && !errors.Is(err, ErrNotSettled) && !errors.Is(err, ErrDisclosed) {
 		return SAR{}, fmt.Errorf("disclose subject access request %d: %w", id, err)
 	}
 	return r, err
+}
+
+// BundlePrintFunc prints a subject access bundle as a PDF: the web layer
+// renders its HTML and Chromium prints it (internal/pdf), as a child's file.
+type BundlePrintFunc func(ctx context.Context, r SAR) ([]byte, error)
+
+// BundlePDF prints the bundle of request id — passages disclosed, redacted
+// ones as redacted, withheld ones only said to be withheld — with print, for
+// a DSL or the request's data protection lead (anyone else, or an unknown
+// id: db.ErrNotFound). Only a bundle whose every passage is settled is
+// printed (ErrNotSettled). Nothing is stored: the PDF is the caller's to
+// send. Audited as sar.bundle_pdf once printed (counts only).
+func (s *Service) BundlePDF(ctx context.Context, by actor.Actor, id int64, print BundlePrintFunc) ([]byte, SAR, error) {
+	var r SAR
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		var err error
+		if r, err = getSAR(ctx, tx, by.SchoolID, id); err != nil {
+			return err
+		}
+		if !mayReview(by, r.DPLUserID) {
+			return db.ErrNotFound
+		}
+		if !r.Settled() {
+			return ErrNotSettled
+		}
+		return nil
+	})
+	if errors.Is(err, db.ErrNotFound) || errors.Is(err, ErrNotSettled) {
+		return nil, SAR{}, err
+	}
+	if err != nil {
+		return nil, SAR{}, fmt.Errorf("subject access bundle %d: %w", id, err)
+	}
+	out, err := print(ctx, r)
+	if err != nil {
+		return nil, SAR{}, fmt.Errorf("print subject access bundle %d: %w", id, err)
+	}
+	err = db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		return audit.Record(ctx, tx, by, audit.Event{Action: "sar.bundle_pdf", SubjectType: "sar", SubjectID: strconv.FormatInt(id, 10),
+			Details: map[string]any{"passages": len(r.Passages), "disclosed": r.Disclosed(), "bytes": len(out)}})
+	})
+	if err != nil {
+		return nil, SAR{}, fmt.Errorf("audit subject access bundle %d: %w", id, err)
+	}
+	return out, r, nil
 }
 
 // SubjectAccessRequests lists the requests of by's school a DSL (all) or

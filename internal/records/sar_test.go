@@ -1,7 +1,9 @@
 package records_test
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +74,40 @@ func TestSubjectAccessPassageByPassage(t *testing.T) {
 	if len(done.Disclosures) != 1 || done.Disclosures[0].Redacted != 1 || done.Disclosures[0].Withheld != 2 || done.Disclosures[0].To != "Mrs Okafor" {
 		t.Errorf("the disclosure log: %+v", done.Disclosures)
 	}
+	t.Run("a disclosed request is read-only", func(t *testing.T) {
+		err := f.svc.ReviewPassage(ctx, f.dsl, reqID, wishes, records.Disclose, "", "")
+		if !errors.Is(err, records.ErrDisclosed) {
+			t.Errorf("a review after disclosure: %v, want ErrDisclosed", err)
+		}
+		if _, err := f.svc.Disclose(ctx, f.admin, reqID, "Someone else", "Post"); !errors.Is(err, records.ErrDisclosed) {
+			t.Errorf("a second disclosure: %v, want ErrDisclosed", err)
+		}
+		if _, err := f.db.Owner.Exec(ctx, `UPDATE sar_passages SET decision = 'disclose', reason = '' WHERE id = $1`, wishes); err == nil ||
+			!strings.Contains(err.Error(), "has been disclosed") {
+			t.Errorf("the database let a disclosed passage change: %v", err)
+		}
+		got, err := f.svc.SubjectAccess(ctx, f.dsl, reqID)
+		if err != nil || got.Passages[2].Decision != records.Withhold || got.Passages[2].Reason != "Serious harm exemption" ||
+			got.Passages[0].Reason != "Names another child's family" || len(got.Disclosures) != 1 {
+			t.Errorf("after refusals: %+v, %v", got, err)
+		}
+	})
+	t.Run("the bundle prints only once settled, and the print is audited", func(t *testing.T) {
+		var printed records.SAR
+		out, _, err := f.svc.BundlePDF(ctx, f.admin, reqID, func(_ context.Context, r records.SAR) ([]byte, error) {
+			printed = r
+			return []byte("%PDF-1.7"), nil
+		})
+		if err != nil || string(out) != "%PDF-1.7" || len(printed.Passages) != 3 {
+			t.Fatalf("BundlePDF: %q, %v", out, err)
+		}
+		if _, _, err := f.svc.BundlePDF(ctx, f.staff, reqID, nil); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("staff printing the bundle: %v", err)
+		}
+		if n := dbtest.Count(t, f.db.Owner, "audit_events WHERE action = 'sar.bundle_pdf'"); n != 1 {
+			t.Errorf("%d prints audited, want 1", n)
+		}
+	})
 	if n := dbtest.Count(t, f.db.Owner, "audit_events WHERE action LIKE 'sar.%' AND (details LIKE '%Okafor%' OR details LIKE '%uncle%')"); n != 0 {
 		t.Error("personal data reached the audit trail")
 	}

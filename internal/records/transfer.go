@@ -48,11 +48,42 @@ type Transfer struct {
 	DueOn             time.Time
 	CreatedBy         string
 	CreatedAt         time.Time
-	FileExportID      *int64
+	FileExportID      *int64     // the child's file last made for the transfer
+	FileMadeAt        *time.Time // when it was made
+	FileFormat        Format
 	SentAt            *time.Time
 	SentHow           string
 	ReceivedAt        *time.Time
 	ReceivedByName    string
+	SentExportID      *int64     // the child's file sent, when it was made in Haven
+	SentFileMadeAt    *time.Time // when that file was made
+	SentFileFormat    Format
+	SentAlternative   Alternative // what was sent instead, when not a file made in Haven
+	SentReason        string      // why the alternative
+}
+
+// Alternative is a way of sending a child's file other than one made in
+// Haven: each needs a reason.
+type Alternative string
+
+// The alternatives to a file made in Haven ("": none, the file was made).
+const (
+	ByHand        Alternative = "by_hand"
+	LASecureEmail Alternative = "la_secure_email"
+	OtherWay      Alternative = "other"
+)
+
+// Label is the alternative in words.
+func (a Alternative) Label() string {
+	switch a {
+	case ByHand:
+		return "Delivered by hand"
+	case LASecureEmail:
+		return "Sent by secure email from the local authority’s system"
+	case OtherWay:
+		return "Sent another way"
+	}
+	return ""
 }
 
 // Ref is the transfer's reference, for the receiving school: "T-42".
@@ -159,11 +190,14 @@ func (s *Service) StartTransfer(ctx context.Context, by actor.Actor, childID int
 }
 
 const transferColumns = `t.id, t.child_id, coalesce(ch.first_name || ' ' || ch.last_name, ''), t.destination_school, t.destination_dsl,
-	t.destination_email, t.left_on, t.due_on, coalesce(u.name, ''), t.created_at, t.file_export_id, t.sent_at, t.sent_how,
-	t.received_at, t.received_by_name`
+	t.destination_email, t.left_on, t.due_on, coalesce(u.name, ''), t.created_at, t.file_export_id, fe.ready_at,
+	coalesce(fe.format, ''), t.sent_at, t.sent_how, t.received_at, t.received_by_name, t.sent_export_id, se.ready_at,
+	coalesce(se.format, ''), coalesce(t.sent_alternative, ''), t.sent_reason`
 
 const transferJoins = `LEFT JOIN children ch ON ch.school_id = t.school_id AND ch.id = t.child_id
-	LEFT JOIN users u ON u.id = t.created_by`
+	LEFT JOIN users u ON u.id = t.created_by
+	LEFT JOIN exports fe ON fe.school_id = t.school_id AND fe.id = t.file_export_id
+	LEFT JOIN exports se ON se.school_id = t.school_id AND se.id = t.sent_export_id`
 
 func getTransfer(ctx context.Context, q db.Querier, schoolID, id int64) (Transfer, error) {
 	rows, _ := q.Query(ctx, `SELECT `+transferColumns+` FROM child_transfers t `+transferJoins+`
@@ -236,50 +270,82 @@ func (s *Service) Transfer(ctx context.Context, by actor.Actor, id int64) (Trans
 	return t, err
 }
 
-// AttachTransferFile links the child's file made for transfer id (an
-// export of by's, made with StoreChildFile). DSLs only. Not audited: the
-// file's making was.
-func (s *Service) AttachTransferFile(ctx context.Context, by actor.Actor, id int64, export Export) error {
-	if by.Role != actor.DSL || by.UserID == 0 {
-		return db.ErrNotFound
-	}
-	return db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE child_transfers SET file_export_id = $3 WHERE school_id = $1 AND id = $2`,
-			by.SchoolID, id, export.ID)
-		if err == nil && tag.RowsAffected() == 0 {
-			return db.ErrNotFound
-		}
-		return err
-	})
+// SendForm is "Record that you sent it", as typed: what was sent — the
+// child's file made in Haven and attached to the transfer, or an
+// alternative with its reason — and how.
+type SendForm struct {
+	File   string // "made", or an Alternative
+	How    string
+	Reason string // why the alternative
 }
 
-// MarkSent records that the child's file of transfer id was sent, and
-// how (a problem for "sent_how" without it), and emails the receiving DSL
-// a one-time link to confirm receipt — the link, the two schools and the
-// transfer's reference, never the child's name. It returns the link's
-// token. Sending again issues a new link (the old one stops working).
-// DSLs only; an unknown transfer, or one received, is db.ErrNotFound.
-// Audited as transfer.sent.
-func (s *Service) MarkSent(ctx context.Context, by actor.Actor, id int64, how string) (string, error) {
+// problems checks f against t: the file made in Haven needs one attached
+// to the transfer; an alternative needs a reason.
+func (f *SendForm) problems(t Transfer) validate.Problems {
+	p := validate.Problems{}
+	f.How, f.Reason = strings.TrimSpace(f.How), strings.TrimSpace(f.Reason)
+	switch Alternative(f.File) {
+	case "":
+		p.Add("sent_file", "Choose what you sent: make the child’s file first (step 1), or record what was sent instead")
+	case "made":
+		if t.FileExportID == nil {
+			p.Add("sent_file", "No child’s file has been made for this transfer: make it first (step 1), or record what was sent instead")
+		}
+	case ByHand, LASecureEmail, OtherWay:
+		if msg := validate.Text(f.Reason, "why the file was not made in Haven", true, 2000); msg != "" {
+			p.Add("sent_reason", msg)
+		}
+	default:
+		p.Add("sent_file", "Choose what you sent")
+	}
+	if msg := validate.Text(f.How, "how you sent the file", true, 500); msg != "" {
+		p.Add("sent_how", msg)
+	}
+	return p
+}
+
+// MarkSent records that the child's file of transfer id was sent, what
+// was sent and how, and emails the receiving DSL a one-time link to
+// confirm receipt — the link, the two schools and the transfer's
+// reference, never the child's name. What was sent is the child's file
+// made in Haven and attached to the transfer (MakeChildFile), or an
+// alternative with a reason; without either nothing is recorded or
+// emailed (validate.Problems for "sent_file", "sent_how", "sent_reason").
+// It returns the link's token. Sending again issues a new link (the old
+// one stops working). DSLs only; an unknown transfer, or one received, is
+// db.ErrNotFound. Audited as transfer.sent (the file's export, or the
+// alternative; never the reason).
+func (s *Service) MarkSent(ctx context.Context, by actor.Actor, id int64, f SendForm) (string, error) {
 	if by.Role != actor.DSL || by.UserID == 0 {
 		return "", db.ErrNotFound
-	}
-	how = strings.TrimSpace(how)
-	if msg := validate.Text(how, "how you sent the file", true, 500); msg != "" {
-		return "", validate.Problems{"sent_how": msg}
 	}
 	token := rand.Text() + rand.Text() // 52 base32 characters, 260 bits
 	hash := sha256.Sum256([]byte(token))
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
-		t, err := getTransfer(ctx, tx, by.SchoolID, id)
+		t, err := getTransferForUpdate(ctx, tx, by.SchoolID, id)
 		if err != nil {
 			return err
 		}
 		if t.ReceivedAt != nil {
 			return db.ErrNotFound
 		}
-		if _, err := tx.Exec(ctx, `UPDATE child_transfers SET sent_at = now(), sent_by = $3, sent_how = $4, receipt_hash = $5
-			WHERE school_id = $1 AND id = $2`, by.SchoolID, id, by.UserID, how, hash[:]); err != nil {
+		if p := f.problems(t); len(p) > 0 {
+			return p
+		}
+		details := map[string]any{"transfer": id}
+		var sentExport *int64
+		var alternative *string
+		reason := ""
+		if f.File == "made" {
+			sentExport = t.FileExportID
+			details["export"] = *t.FileExportID
+		} else {
+			alternative, reason = &f.File, f.Reason
+			details["alternative"] = f.File
+		}
+		if _, err := tx.Exec(ctx, `UPDATE child_transfers SET sent_at = now(), sent_by = $3, sent_how = $4, receipt_hash = $5,
+				sent_export_id = $6, sent_alternative = $7, sent_reason = $8
+			WHERE school_id = $1 AND id = $2`, by.SchoolID, id, by.UserID, f.How, hash[:], sentExport, alternative, reason); err != nil {
 			return err
 		}
 		var from string
@@ -297,12 +363,24 @@ func (s *Service) MarkSent(ctx context.Context, by actor.Actor, id int64, how st
 			}
 		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "transfer.sent", SubjectType: "child",
-			SubjectID: strconv.FormatInt(t.ChildID, 10), Details: map[string]any{"transfer": id}})
+			SubjectID: strconv.FormatInt(t.ChildID, 10), Details: details})
 	})
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
+	if _, ok := errors.AsType[validate.Problems](err); ok || errors.Is(err, db.ErrNotFound) {
+		return "", err
+	}
+	if err != nil {
 		return "", fmt.Errorf("mark transfer %d sent: %w", id, err)
 	}
-	return token, err
+	return token, nil
+}
+
+// getTransferForUpdate is getTransfer with the transfer's row locked, so
+// the file attached cannot change while it is recorded as sent.
+func getTransferForUpdate(ctx context.Context, q db.Querier, schoolID, id int64) (Transfer, error) {
+	if _, err := q.Exec(ctx, `SELECT 1 FROM child_transfers WHERE school_id = $1 AND id = $2 FOR UPDATE`, schoolID, id); err != nil {
+		return Transfer{}, err
+	}
+	return getTransfer(ctx, q, schoolID, id)
 }
 
 // Receipt is what the receipt link's page shows: no child's name.
@@ -311,6 +389,10 @@ type Receipt struct {
 	FromSchool        string
 	DestinationSchool string
 	SentAt            time.Time
+	SentHow           string
+	FileMadeAt        *time.Time // the file sent, when made in Haven
+	FileFormat        Format
+	Alternative       Alternative // what was sent instead ("" when the file was made)
 }
 
 // transferByToken finds the open transfer of a receipt token, in any
@@ -342,7 +424,8 @@ func (s *Service) ReceiptFor(ctx context.Context, token string) (Receipt, error)
 		if err != nil {
 			return err
 		}
-		r = Receipt{Ref: t.Ref(), DestinationSchool: t.DestinationSchool}
+		r = Receipt{Ref: t.Ref(), DestinationSchool: t.DestinationSchool, SentHow: t.SentHow, FileMadeAt: t.SentFileMadeAt,
+			FileFormat: t.SentFileFormat, Alternative: t.SentAlternative}
 		if t.SentAt != nil {
 			r.SentAt = *t.SentAt
 		}

@@ -2,6 +2,7 @@ package records_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -55,12 +56,18 @@ func TestTransferDueOnTheSchoolCalendarAndReceiptLinkWorksOnce(t *testing.T) {
 		t.Errorf("second chase the same day: %d, want 0", n)
 	}
 
-	token, err := f.svc.MarkSent(ctx, f.dsl, tr.ID, "Secure email to the DSL; password by phone")
+	e, _, err := f.svc.MakeChildFile(ctx, f.dsl, f.amara.ID, records.FileRequest{Format: records.Pkg,
+		Reason: "Moving to Riverside", TransferID: tr.ID}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := f.svc.MarkSent(ctx, f.dsl, tr.ID, records.SendForm{File: "made", How: "Secure email to the DSL; password by phone"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r, err := f.svc.ReceiptFor(ctx, token)
-	if err != nil || r.FromSchool != "St Aidan's" || r.Ref != tr.Ref() {
+	if err != nil || r.FromSchool != "St Aidan's" || r.Ref != tr.Ref() || r.FileMadeAt == nil || !r.FileMadeAt.Equal(*e.ReadyAt) ||
+		r.FileFormat != records.Pkg || r.SentHow != "Secure email to the DSL; password by phone" {
 		t.Errorf("receipt page: %+v, %v", r, err)
 	}
 	if _, ok := errors.AsType[validate.Problems](f.svc.ConfirmReceipt(ctx, token, " ", actor.Source{})); !ok {
@@ -85,6 +92,101 @@ func TestTransferDueOnTheSchoolCalendarAndReceiptLinkWorksOnce(t *testing.T) {
 	if n := dbtest.Count(t, f.db.Owner, "river_job WHERE kind = 'email' AND args->>'text' LIKE '%Okafor%'"); n != 0 {
 		t.Error("an email names the child")
 	}
+}
+
+// TestATransferIsSentOnlyWithWhatWasSent: a transfer cannot be marked sent
+// (nor the receiving DSL emailed) until the child's file is made for it or
+// an alternative is recorded with its reason; the file is made, attached
+// and audited by one call, which checks everything before it prints.
+func TestATransferIsSentOnlyWithWhatWasSent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	form := records.TransferForm{DestinationSchool: "Riverside Academy", DestinationDSL: "Rae Ceiver",
+		DestinationEmail: "dsl@riverside.test", LeftOn: time.Now()}
+	tr, err := f.svc.StartTransfer(ctx, f.dsl, f.amara.ID, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	problem := func(err error, field string) bool {
+		p, ok := errors.AsType[validate.Problems](err)
+		return ok && p[field] != ""
+	}
+	t.Run("no file made is refused", func(t *testing.T) {
+		_, err := f.svc.MarkSent(ctx, f.dsl, tr.ID, records.SendForm{File: "made", How: "Secure email"})
+		if !problem(err, "sent_file") {
+			t.Errorf("marked sent with no file: %v", err)
+		}
+		if _, err := f.svc.MarkSent(ctx, f.dsl, tr.ID, records.SendForm{How: "Secure email"}); !problem(err, "sent_file") {
+			t.Errorf("marked sent saying nothing of what: %v", err)
+		}
+		if got, _ := f.svc.Transfer(ctx, f.dsl, tr.ID); got.SentAt != nil {
+			t.Error("the refused transfer is recorded as sent")
+		}
+	})
+	t.Run("an alternative needs its reason", func(t *testing.T) {
+		_, err := f.svc.MarkSent(ctx, f.dsl, tr.ID, records.SendForm{File: string(records.ByHand), How: "Handed over"})
+		if !problem(err, "sent_reason") {
+			t.Errorf("an alternative without a reason: %v", err)
+		}
+	})
+	t.Run("the file is checked before it is printed", func(t *testing.T) {
+		printed := false
+		print := func(context.Context, records.ChildFile) ([]byte, error) {
+			printed = true
+			return []byte("%PDF-1.7"), nil
+		}
+		_, _, err := f.svc.MakeChildFile(ctx, f.dsl, f.amara.ID, records.FileRequest{Format: records.PDF, TransferID: tr.ID}, print)
+		if !problem(err, "reason") || printed {
+			t.Errorf("no reason: %v, printed %v", err, printed)
+		}
+		_, _, err = f.svc.MakeChildFile(ctx, f.dsl, f.ben.ID, records.FileRequest{Format: records.Pkg, Reason: "x", TransferID: tr.ID}, nil)
+		if !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("another child's file for this transfer: %v", err)
+		}
+		if _, _, err := f.svc.MakeChildFile(ctx, f.dsl, f.amara.ID, records.FileRequest{Format: records.PDF, Reason: "x"}, nil); !problem(err, "format") {
+			t.Errorf("a PDF with no printer: %v", err)
+		}
+	})
+	t.Run("the file made is attached, audited, and named on the receipt page", func(t *testing.T) {
+		e, password, err := f.svc.MakeChildFile(ctx, f.dsl, f.amara.ID, records.FileRequest{Format: records.Pkg,
+			Reason: "Moving to Riverside", TransferID: tr.ID}, nil)
+		if err != nil || password == "" {
+			t.Fatal(err)
+		}
+		got, _ := f.svc.Transfer(ctx, f.dsl, tr.ID)
+		if got.FileExportID == nil || *got.FileExportID != e.ID {
+			t.Fatalf("the file is not attached: %+v", got)
+		}
+		if n := dbtest.Count(t, f.db.Owner, "audit_events WHERE action = 'transfer.file' AND details::jsonb->>'export' = $1", e.PublicID); n != 1 {
+			t.Errorf("transfer.file audited %d times, want 1", n)
+		}
+		token, err := f.svc.MarkSent(ctx, f.dsl, tr.ID, records.SendForm{File: "made", How: "Secure email"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.svc.ReceiptFor(ctx, token)
+		if err != nil || r.FileMadeAt == nil || r.Alternative != "" {
+			t.Errorf("receipt: %+v, %v", r, err)
+		}
+	})
+	t.Run("an alternative with its reason is recorded", func(t *testing.T) {
+		token, err := f.svc.MarkSent(ctx, f.dsl, tr.ID, records.SendForm{File: string(records.LASecureEmail),
+			How: "The LA's secure mail", Reason: "The local authority asked for its own system"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.svc.ReceiptFor(ctx, token)
+		if err != nil || r.FileMadeAt != nil || r.Alternative != records.LASecureEmail {
+			t.Errorf("receipt: %+v, %v", r, err)
+		}
+		if n := dbtest.Count(t, f.db.Owner, "audit_events WHERE action = 'transfer.sent' AND details::jsonb->>'alternative' = 'la_secure_email'"); n != 1 {
+			t.Errorf("the alternative audited %d times, want 1", n)
+		}
+		if n := dbtest.Count(t, f.db.Owner, "audit_events WHERE details::text LIKE '%own system%'"); n != 0 {
+			t.Error("the reason reached the audit trail")
+		}
+	})
 }
 
 func TestPackageToAnotherHaven(t *testing.T) {

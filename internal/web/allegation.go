@@ -181,6 +181,14 @@ func (s *Server) renderAllegationOf(w http.ResponseWriter, r *http.Request, ref 
 		return err
 	}
 	v.Case, v.Now = c, time.Now()
+	v.Hold, err = s.allegations.Hold(r.Context(), actorFrom(r), c.Ref)
+	switch {
+	case errors.Is(err, db.ErrNotFound): // not its handler: no hold to show
+	case err != nil:
+		return err
+	default:
+		v.CanHold = true
+	}
 	today := allegation.DatePartsOf(time.Now().In(allegation.London))
 	if v.LADO.On.Empty() && v.Problems[allegation.FieldLADOOn] == "" {
 		v.LADO.On = today
@@ -264,6 +272,19 @@ func (s *Server) handleAllegationLeft(w http.ResponseWriter, r *http.Request) er
 	return s.allegationChange(w, r, "related", "Recorded that they have left", func(by actor.Actor, ref string) (page.AllegationView, error) {
 		on := datePosted(r, allegation.FieldLeftOn)
 		return page.AllegationView{LeftOn: on}, s.allegations.RecordLeft(r.Context(), by, ref, on)
+	})
+}
+
+// handleAllegationHold handles POST /allegations/{ref}/hold: a legal hold
+// placed (on=yes) or lifted, with its reason.
+func (s *Server) handleAllegationHold(w http.ResponseWriter, r *http.Request) error {
+	done := "Legal hold placed: the record will not be reviewed or removed until it is lifted"
+	if r.PostFormValue("on") != "yes" {
+		done = "Legal hold lifted: the record falls due under its rules"
+	}
+	return s.allegationChange(w, r, "legal-hold", done, func(by actor.Actor, ref string) (page.AllegationView, error) {
+		reason := r.PostFormValue(allegation.FieldHoldReason)
+		return page.AllegationView{HoldReason: reason}, s.allegations.SetLegalHold(r.Context(), by, ref, r.PostFormValue("on") == "yes", reason)
 	})
 }
 

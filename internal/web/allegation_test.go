@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/apptest"
 )
 
@@ -239,5 +240,41 @@ func TestAdminsSetTheChairAndTheRules(t *testing.T) {
 	staff := s.staffClient(t, "alex@brookfield.test")
 	if r := staff.Get("/admin/settings/allegations"); r.Status != http.StatusForbidden {
 		t.Errorf("staff: %d", r.Status)
+	}
+}
+
+// TestTheHeadPlacesALegalHoldOnAConcernAboutAnAdult: on the record's page
+// the head places a hold (a reason needed, beside the field) and lifts it;
+// anyone else posting one gets 404.
+func TestTheHeadPlacesALegalHoldOnAConcernAboutAnAdult(t *testing.T) {
+	t.Parallel()
+	s := newAdultsSite(t)
+	rc, err := allegation.NewService(s.DB.App, nil, s.URL).Submit(context.Background(), s.staff, allegation.Form{
+		SubmissionID: allegation.NewSubmissionID(), SubjectName: "Tom Teacher", SubjectRole: "Teacher",
+		Account: "Messaged a pupil from his own phone.", Happened: allegation.DateParts{Day: "2", Month: "11", Year: "2026"},
+		Location: "Car park", Kind: string(allegation.HarmThreshold)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/allegations/" + rc.Ref
+	head := s.with2FA(t, "head@brookfield.test", s.head)
+	if got := seen(head.Get(path)); !strings.Contains(got, "Legal hold (do not destroy)") || !strings.Contains(got, "Place a legal hold") {
+		t.Fatalf("the record's page offers no legal hold:\n%.3000s", got)
+	}
+	r := head.PostForm(path+"/hold", url.Values{"on": {"yes"}, "hold_reason": {""}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#hold_reason"`) || !strings.Contains(r.Body, `id="hold_reason-error"`) {
+		t.Errorf("a hold without a reason: %d\n%.2000s", r.Status, seen(r))
+	}
+	expectRedirect(t, head.PostForm(path+"/hold", url.Values{"on": {"yes"}, "hold_reason": {"Inquiry moratorium"}}), path+"#legal-hold")
+	if got := seen(head.Get(path)); !strings.Contains(got, "On legal hold: Inquiry moratorium") || !strings.Contains(got, "Lift the legal hold") {
+		t.Errorf("the held record's page:\n%.3000s", got)
+	}
+	admin := s.with2FA(t, "admin@brookfield.test", s.admin)
+	if r := admin.PostForm(path+"/hold", url.Values{"on": {"no"}, "hold_reason": {"x"}}); r.Status != http.StatusNotFound {
+		t.Errorf("an admin lifting the hold: %d, want 404", r.Status)
+	}
+	expectRedirect(t, head.PostForm(path+"/hold", url.Values{"on": {"no"}, "hold_reason": {"The inquiry ended"}}), path+"#legal-hold")
+	if got := seen(head.Get(path)); !strings.Contains(got, "Place a legal hold") || strings.Contains(got, "On legal hold:") {
+		t.Errorf("after lifting the hold:\n%.3000s", got)
 	}
 }

@@ -25,9 +25,9 @@ type recordsSite struct {
 	child                  int64
 }
 
-func newRecordsSite(t *testing.T) *recordsSite {
+func newRecordsSite(t *testing.T, opts ...apptest.Option) *recordsSite {
 	t.Helper()
-	s := &recordsSite{site: newSite(t)}
+	s := &recordsSite{site: newSite(t, opts...)}
 	s.admin = s.person(t, "admin@brookfield.test", actor.Admin)
 	s.adminSecret = s.enrol(t, s.admin.UserID)
 	s.dsl = s.person(t, "dsl@brookfield.test", actor.DSL)
@@ -284,5 +284,56 @@ func TestRetentionPages(t *testing.T) {
 	expectRedirect(t, signIn(t, c, "sam@brookfield.test", password), "/")
 	if r := c.Get("/retention"); r.Status != http.StatusForbidden {
 		t.Errorf("staff GET /retention: %d, want 403", r.Status)
+	}
+}
+
+// TestOneRetentionStateOnBothPages: a child whose record is reviewed in
+// 2037 is "Not due for review" on their retention page and absent from the
+// retention list's records due; a legal hold placed now shows on both as
+// the same state, and lifting it (with a reason) returns both to not due.
+func TestOneRetentionStateOnBothPages(t *testing.T) {
+	t.Parallel()
+	s := newRecordsSite(t)
+	var child int64
+	if err := s.DB.Owner.QueryRow(context.Background(), `INSERT INTO children (school_id, first_name, last_name, date_of_birth)
+		VALUES ($1, 'Nia', 'Later', '2012-03-14') RETURNING id`, s.school).Scan(&child); err != nil {
+		t.Fatal(err)
+	}
+	path := "/retention/" + i64(child)
+	dsl := signedInWithCode(t, s.site, "dsl@brookfield.test", s.dslSecret, 0)
+	both := func(want string) (string, string) {
+		t.Helper()
+		mine, list := visible(dsl.Get(path).Body), visible(dsl.Get("/retention").Body)
+		if !strings.Contains(mine, want) {
+			t.Errorf("the child's retention page lacks %q:\n%.2000s", want, mine)
+		}
+		return mine, list
+	}
+	mine, list := both("Not due for review")
+	if !strings.Contains(mine, "14 March 2037") || strings.Contains(mine, "Due for review") || strings.Contains(mine, "Sign off deletion") {
+		t.Errorf("the child's page of a record due in 2037:\n%.2000s", mine)
+	}
+	if !strings.Contains(list, "No records are due for review") || strings.Contains(list, "Nia Later") {
+		t.Errorf("the retention list with nothing due:\n%.2000s", list)
+	}
+
+	expectRedirect(t, dsl.PostForm(path+"/do-not-destroy", url.Values{"on": {"yes"}, "reason": {"Inquiry moratorium"}}), path)
+	mine, list = both("On legal hold: do not destroy")
+	if !strings.Contains(mine, "Lift the legal hold") || strings.Contains(mine, "Sign off deletion") {
+		t.Errorf("the child's page of a held record:\n%.2000s", mine)
+	}
+	if !strings.Contains(list, "1 records on legal hold") || !strings.Contains(list, "Nia Later") ||
+		!strings.Contains(list, "On legal hold: do not destroy") || !strings.Contains(list, "No records are due for review") {
+		t.Errorf("the retention list with a record held:\n%.2000s", list)
+	}
+
+	if r := dsl.PostForm(path+"/do-not-destroy", url.Values{"on": {"no"}, "reason": {" "}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, `href="#reason"`) || !strings.Contains(visible(r.Body), "Enter why the hold is lifted") {
+		t.Errorf("a hold lifted without a reason: %d\n%.2000s", r.Status, visible(r.Body))
+	}
+	expectRedirect(t, dsl.PostForm(path+"/do-not-destroy", url.Values{"on": {"no"}, "reason": {"The inquiry ended"}}), path)
+	_, list = both("Not due for review")
+	if strings.Contains(list, "Nia Later") {
+		t.Errorf("the retention list after the hold is lifted:\n%.2000s", list)
 	}
 }

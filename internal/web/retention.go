@@ -4,13 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -23,7 +21,7 @@ import (
 // handleRetention handles GET /retention.
 func (s *Server) handleRetention(w http.ResponseWriter, r *http.Request) error {
 	by := actorFrom(r)
-	due, err := s.records.RetentionQueue(r.Context(), by)
+	rv, err := s.records.RetentionQueue(r.Context(), by)
 	if err != nil {
 		return recordsErr(err)
 	}
@@ -31,7 +29,7 @@ func (s *Server) handleRetention(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, page.RetentionQueue(page.RetentionPage{Due: due, Years: st.RetentionYears}))
+	return render(w, r, http.StatusOK, page.RetentionQueue(page.RetentionPage{Due: rv.Due, Held: rv.Held, Years: st.RetentionYears}))
 }
 
 // handleRetentionChild handles GET /retention/{child}.
@@ -48,7 +46,6 @@ func (s *Server) renderRetentionChild(w http.ResponseWriter, r *http.Request, st
 	if v.Child, err = s.records.ChildRetention(r.Context(), by, id); err != nil {
 		return recordsErr(err)
 	}
-	v.Due = !v.Child.ReviewOn.After(pupil.Today(time.Now()))
 	v.CanMark = by.Role == actor.DSL || by.Role == actor.Head
 	v.CanSignOff = by.Role == actor.DSL || by.Role == actor.Admin
 	return render(w, r, status, page.RetentionChild(v))
@@ -66,9 +63,9 @@ func (s *Server) handleRetentionDoNotDestroy(w http.ResponseWriter, r *http.Requ
 		return recordsErr(err)
 	}
 	if on {
-		s.sessions.Put(r.Context(), sessFlash, "Marked Do not destroy")
+		s.sessions.Put(r.Context(), sessFlash, "Legal hold placed: the record will not be reviewed or destroyed until it is lifted")
 	} else {
-		s.sessions.Put(r.Context(), sessFlash, "Do not destroy marker removed")
+		s.sessions.Put(r.Context(), sessFlash, "Legal hold lifted: the record falls due on its review date")
 	}
 	http.Redirect(w, r, "/retention/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil

@@ -171,6 +171,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/sar", s.h(s.handleSARList))
 			r.Get("/sar/{id}", s.h(s.handleSAR))
 			r.Get("/sar/{id}/bundle", s.h(s.handleSARBundle))
+			r.Get("/sar/{id}/bundle.pdf", s.h(s.handleSARBundlePDF))
 			r.Post("/sar/{id}/passages/{passage}", s.h(s.handleSARReview))
 			r.Post("/sar/{id}/disclose", s.h(s.handleSARDisclose))
 			// The retention review (retention.go): DSLs, the head and admins
@@ -218,6 +219,7 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/allegations/{ref}/outcome", s.h(s.handleAllegationOutcome))
 			r.Post("/allegations/{ref}/left", s.h(s.handleAllegationLeft))
 			r.Post("/allegations/{ref}/keep", s.h(s.handleAllegationKeep))
+			r.Post("/allegations/{ref}/hold", s.h(s.handleAllegationHold))
 			r.Post("/allegations/{ref}/sign-off", s.h(s.handleAllegationSignOff))
 
 			// Operation Encompass, for DSLs (encompass.go).

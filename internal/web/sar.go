@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -108,6 +110,7 @@ func (s *Server) renderSAR(w http.ResponseWriter, r *http.Request, status int, v
 	if v.SAR, err = s.records.SubjectAccess(r.Context(), actorFrom(r), id); err != nil {
 		return err
 	}
+	v.CanPrint = s.printer.Available()
 	return render(w, r, status, page.SARShow(v))
 }
 
@@ -127,6 +130,9 @@ func (s *Server) handleSARReview(w http.ResponseWriter, r *http.Request) error {
 	if p, ok := errors.AsType[validate.Problems](err); ok {
 		v.Problems = p
 		return s.renderSAR(w, r, http.StatusUnprocessableEntity, v)
+	}
+	if errors.Is(err, records.ErrDisclosed) {
+		return s.renderSAR(w, r, http.StatusConflict, page.SARPage{Problems: validate.Problems{"disclosed": err.Error()}})
 	}
 	if err != nil {
 		return err
@@ -150,6 +156,9 @@ func (s *Server) handleSARDisclose(w http.ResponseWriter, r *http.Request) error
 	if errors.Is(err, records.ErrNotSettled) {
 		return s.renderSAR(w, r, http.StatusConflict, page.SARPage{Problems: validate.Problems{"disclose": err.Error()}, To: to, Method: method})
 	}
+	if errors.Is(err, records.ErrDisclosed) {
+		return s.renderSAR(w, r, http.StatusConflict, page.SARPage{Problems: validate.Problems{"disclosed": err.Error()}})
+	}
 	if err != nil {
 		return err
 	}
@@ -168,5 +177,39 @@ func (s *Server) handleSARBundle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, page.SARBundle(sar))
+	return render(w, r, http.StatusOK, page.SARBundle(page.SARBundlePage{SAR: sar, CanPrint: s.printer.Available()}))
+}
+
+// handleSARBundlePDF handles GET /sar/{id}/bundle.pdf: the bundle printed
+// by Chromium, as a child's file is, to download (not a page). A bundle
+// not yet settled is refused on the request's page.
+func (s *Server) handleSARBundlePDF(w http.ResponseWriter, r *http.Request) error {
+	id, err := routeID(r)
+	if err != nil {
+		return err
+	}
+	if !s.printer.Available() {
+		return db.ErrNotFound
+	}
+	out, _, err := s.records.BundlePDF(r.Context(), actorFrom(r), id, s.printBundle)
+	if errors.Is(err, records.ErrNotSettled) {
+		return s.renderSAR(w, r, http.StatusConflict, page.SARPage{Problems: validate.Problems{"disclose": err.Error()}})
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="subject-access-bundle-`+strconv.FormatInt(id, 10)+`.pdf"`)
+	_, err = w.Write(out)
+	return err
+}
+
+// printBundle renders a subject access bundle as a document for printing
+// and has Chromium print it (records.BundlePrintFunc).
+func (s *Server) printBundle(ctx context.Context, sar records.SAR) ([]byte, error) {
+	var html bytes.Buffer
+	if err := page.SARBundlePrint(sar).Render(ctx, &html); err != nil {
+		return nil, err
+	}
+	return s.printer.Print(ctx, html.Bytes(), "Subject access bundle, request "+strconv.FormatInt(sar.ID, 10))
 }

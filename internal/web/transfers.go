@@ -2,16 +2,15 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/pdf"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -58,51 +57,18 @@ func (s *Server) renderChildFile(w http.ResponseWriter, r *http.Request, status 
 // handleChildFile handles POST /children/{child}/file: it makes the file,
 // keeps it as the DSL's export and shows its password once.
 func (s *Server) handleChildFile(w http.ResponseWriter, r *http.Request) error {
-	by := actorFrom(r)
 	id, err := routeID(r)
 	if err != nil {
 		return err
 	}
 	transfer, _ := strconv.ParseInt(r.PostFormValue("transfer"), 10, 64)
-	v := page.ChildFilePage{TransferID: transfer, Format: r.PostFormValue("format"), Reason: r.PostFormValue("reason"),
-		Problems: validate.Problems{}}
-	if v.Format != "pdf" && v.Format != "package" {
-		v.Problems.Add("format", "Choose a format")
+	v := page.ChildFilePage{TransferID: transfer, Format: r.PostFormValue("format"), Reason: r.PostFormValue("reason")}
+	var print records.PrintFunc
+	if s.printer.Available() {
+		print = s.printChildFile
 	}
-	if strings.TrimSpace(v.Reason) == "" {
-		v.Problems.Add("reason", "Enter why you are making the file")
-	}
-	if len(v.Problems) > 0 {
-		return s.renderChildFile(w, r, http.StatusUnprocessableEntity, v)
-	}
-	password := pdf.NewPassword()
-	var content []byte
-	kind := records.KindChildFile
-	if v.Format == "pdf" {
-		f, err := s.records.ChildFile(r.Context(), by, id)
-		if err != nil {
-			return err
-		}
-		var html bytes.Buffer
-		if err := page.ChildFilePrint(f).Render(r.Context(), &html); err != nil {
-			return err
-		}
-		plain, err := s.printer.Print(r.Context(), html.Bytes(), "Safeguarding file of "+f.Child.Name()+", "+f.School)
-		if err != nil {
-			return err
-		}
-		if content, err = pdf.Encrypt(plain, password); err != nil {
-			return err
-		}
-	} else {
-		kind = records.KindTransferPackage
-		var buf bytes.Buffer
-		if err := s.records.BuildPackage(r.Context(), by, id, password, &buf); err != nil {
-			return err
-		}
-		content = buf.Bytes()
-	}
-	e, err := s.records.StoreChildFile(r.Context(), by, id, kind, v.Reason, content)
+	e, password, err := s.records.MakeChildFile(r.Context(), actorFrom(r), id,
+		records.FileRequest{Format: records.Format(v.Format), Reason: v.Reason, TransferID: transfer}, print)
 	if p, ok := errors.AsType[validate.Problems](err); ok {
 		v.Problems = p
 		return s.renderChildFile(w, r, http.StatusUnprocessableEntity, v)
@@ -110,15 +76,20 @@ func (s *Server) handleChildFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return recordsErr(err)
 	}
-	if transfer != 0 {
-		if err := s.records.AttachTransferFile(r.Context(), by, transfer, e); err != nil && !errors.Is(err, db.ErrNotFound) {
-			return err
-		}
-	}
 	s.sessions.Put(r.Context(), sessFilePassword+e.PublicID, password)
 	s.sessions.Put(r.Context(), sessFlash, "The child's file is ready: note its password now")
 	http.Redirect(w, r, "/exports/"+e.PublicID, http.StatusSeeOther)
 	return nil
+}
+
+// printChildFile renders f as a document for printing and has Chromium
+// print it (records.PrintFunc).
+func (s *Server) printChildFile(ctx context.Context, f records.ChildFile) ([]byte, error) {
+	var html bytes.Buffer
+	if err := page.ChildFilePrint(f).Render(ctx, &html); err != nil {
+		return nil, err
+	}
+	return s.printer.Print(ctx, html.Bytes(), "Safeguarding file of "+f.Child.Name()+", "+f.School)
 }
 
 // handleTransfers handles GET /transfers.
@@ -233,10 +204,10 @@ func (s *Server) handleTransferSent(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return db.ErrNotFound
 	}
-	how := r.PostFormValue("sent_how")
-	_, err = s.records.MarkSent(r.Context(), actorFrom(r), id, how)
+	f := records.SendForm{File: r.PostFormValue("sent_file"), How: r.PostFormValue("sent_how"), Reason: r.PostFormValue("sent_reason")}
+	_, err = s.records.MarkSent(r.Context(), actorFrom(r), id, f)
 	if p, ok := errors.AsType[validate.Problems](err); ok {
-		return s.renderTransfer(w, r, http.StatusUnprocessableEntity, page.TransferPage{SentHow: how, Problems: p})
+		return s.renderTransfer(w, r, http.StatusUnprocessableEntity, page.TransferPage{Send: f, Problems: p})
 	}
 	if err != nil {
 		return err

@@ -9,7 +9,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/havenschools/haven/internal/apptest"
+	"github.com/havenschools/haven/internal/mailtest"
 	"github.com/havenschools/haven/internal/testenv"
 )
 
@@ -125,7 +128,8 @@ func TestTransferAndItsOneTimeReceiptLink(t *testing.T) {
 	if got := visible(dsl.Get("/dashboard").Body); !strings.Contains(got, "Overdue transfers") || !strings.Contains(got, "Amara Okafor") {
 		t.Errorf("the DSL dashboard does not list the overdue transfer:\n%.2000s", got)
 	}
-	expectRedirect(t, dsl.PostForm(transfer+"/sent", url.Values{"sent_how": {"Secure email; password by phone"}}), transfer)
+	expectRedirect(t, dsl.PostForm(transfer+"/sent", url.Values{"sent_file": {"by_hand"}, "sent_how": {"Handed to their DSL"},
+		"sent_reason": {"Their DSL collected it at a meeting"}}), transfer)
 
 	var text string
 	if err := s.DB.Owner.QueryRow(t.Context(), `SELECT args->>'text' FROM river_job
@@ -138,7 +142,8 @@ func TestTransferAndItsOneTimeReceiptLink(t *testing.T) {
 	}
 	link := "/transfers/receipt/" + m[1]
 	them := s.Client(t) // the receiving DSL has no account here
-	if r := them.Get(link); r.Status != http.StatusOK || strings.Contains(r.Body, "Okafor") || !strings.Contains(visible(r.Body), "Brookfield Primary") {
+	if r := them.Get(link); r.Status != http.StatusOK || strings.Contains(r.Body, "Okafor") || !strings.Contains(visible(r.Body), "Brookfield Primary") ||
+		!strings.Contains(visible(r.Body), "Delivered by hand (not a file made in Haven)") || strings.Contains(r.Body, "at a meeting") {
 		t.Fatalf("the receipt page: %d\n%.2000s", r.Status, visible(r.Body))
 	}
 	if r := them.PostForm(link, url.Values{"name": {""}}); r.Status != http.StatusUnprocessableEntity {
@@ -162,5 +167,72 @@ func TestTransferAndItsOneTimeReceiptLink(t *testing.T) {
 		if !strings.Contains(chron, want) {
 			t.Errorf("the chronology lacks %q:\n%.3000s", want, chron)
 		}
+	}
+}
+
+// TestATransferIsNotSentWithoutItsFile: marking a transfer sent with no
+// child's file made for it (and no alternative recorded) is refused
+// beside the question, and the receiving DSL is not emailed; once the
+// file is made from the transfer's page, it is sent, and the receipt
+// link's page names the file and when it was made.
+func TestATransferIsNotSentWithoutItsFile(t *testing.T) {
+	t.Parallel()
+	s := newRecordsSite(t, apptest.WithMail())
+	dsl := signedInWithCode(t, s.site, "dsl@brookfield.test", s.dslSecret, 0)
+	r := dsl.PostForm("/children/"+i64(s.child)+"/transfers", url.Values{"destination_school": {"Riverside Academy"},
+		"destination_dsl": {"Rae Ceiver"}, "destination_email": {"rae@riverside.test"},
+		"left_on-day": {"2"}, "left_on-month": {"11"}, "left_on-year": {"2026"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%.2000s", r.Status, visible(r.Body))
+	}
+	transfer := r.Location()
+	if got := visible(dsl.Get(transfer).Body); !strings.Contains(got, "Not made yet") {
+		t.Errorf("the transfer's page does not say the file is not made:\n%.2000s", got)
+	}
+	refused := dsl.PostForm(transfer+"/sent", url.Values{"sent_file": {"made"}, "sent_how": {"Secure email; password by phone"}})
+	if refused.Status != http.StatusUnprocessableEntity || !strings.Contains(refused.Body, `href="#sent_file"`) ||
+		!strings.Contains(refused.Body, `id="sent_file-error"`) || !strings.Contains(visible(refused.Body), "No child’s file has been made for this transfer") ||
+		!strings.Contains(refused.Body, `value="Secure email; password by phone"`) {
+		t.Fatalf("marked sent with no file: %d\n%.3000s", refused.Status, visible(refused.Body))
+	}
+	var queued int
+	if err := s.DB.Owner.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE kind = 'email'
+		AND args->>'to' = 'rae@riverside.test'`).Scan(&queued); err != nil {
+		t.Fatal(err)
+	}
+	if n := queued; n != 0 {
+		t.Fatalf("%d emails queued to the receiving DSL after the refusal, want 0", n)
+	}
+	if got := visible(dsl.Get(transfer).Body); !strings.Contains(got, "Not yet") {
+		t.Errorf("the refused transfer is shown as sent:\n%.2000s", got)
+	}
+
+	// Make the file from the transfer (the package: no Chromium needed).
+	made := dsl.PostForm("/children/"+i64(s.child)+"/file", url.Values{"format": {"package"}, "reason": {"Moving school"},
+		"transfer": {strings.TrimPrefix(transfer, "/transfers/")}})
+	if made.Status != http.StatusSeeOther || !exportPathRE.MatchString(made.Location()) {
+		t.Fatalf("make the file: %d\n%.2000s", made.Status, visible(made.Body))
+	}
+	if got := visible(dsl.Get(transfer).Body); !strings.Contains(got, "Encrypted package for another Haven") {
+		t.Errorf("the transfer's page does not name the file made:\n%.2000s", got)
+	}
+	expectRedirect(t, dsl.PostForm(transfer+"/sent", url.Values{"sent_file": {"made"}, "sent_how": {"Secure email; password by phone"}}), transfer)
+	mail := s.Mail.WaitFor(t, func(m mailtest.Summary) bool { return m.SentTo("rae@riverside.test") }, 30*time.Second)
+	m := receiptLinkRE.FindStringSubmatch(mail.Text)
+	if m == nil {
+		t.Fatalf("no receipt link in:\n%s", mail.Text)
+	}
+	n := 0
+	for _, msg := range s.Mail.Messages(t) {
+		if msg.SentTo("rae@riverside.test") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d emails to the receiving DSL, want 1 (none for the refused send)", n)
+	}
+	receipt := visible(s.Client(t).Get("/transfers/receipt/" + m[1]).Body)
+	if !strings.Contains(receipt, "The child’s safeguarding file made in Haven on") || !strings.Contains(receipt, "Encrypted package for another Haven") {
+		t.Errorf("the receipt page does not name what was sent:\n%.2000s", receipt)
 	}
 }

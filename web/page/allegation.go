@@ -152,13 +152,18 @@ type AllegationView struct {
 	LeftOn   allegation.DateParts
 	Review   string
 	Now      time.Time
+	// Hold is the record's legal hold, for its handler (CanHold); HoldReason
+	// is what was typed, shown again with its problem.
+	Hold       allegation.LegalHold
+	CanHold    bool
+	HoldReason string
 }
 
 func (v AllegationView) errorLinks() []ui.ErrorLink {
 	links := ui.ErrorLinks(v.Problems, allegation.FieldNewKind, allegation.FieldLADOOn, allegation.FieldLADOOfficer,
 		allegation.FieldLADOAdvice, allegation.FieldLADORef, allegation.FieldActionKind, allegation.FieldActionOn,
 		allegation.FieldActionNote, allegation.FieldOutcome, allegation.FieldOutcomeNote, allegation.FieldDOB,
-		allegation.FieldLeftOn, allegation.FieldReviewNote, allegation.FieldSignOff, allegation.FieldMergeInto)
+		allegation.FieldLeftOn, allegation.FieldHoldReason, allegation.FieldReviewNote, allegation.FieldSignOff, allegation.FieldMergeInto)
 	for i := range links {
 		switch links[i].Href {
 		case "#" + allegation.FieldLADOOn, "#" + allegation.FieldActionOn, "#" + allegation.FieldDOB, "#" + allegation.FieldLeftOn:
