@@ -21,6 +21,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/page"
 )
 
@@ -314,7 +315,7 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 	}
 	v.Problems, v.Results, v.MoreResults, v.Searched, v.SavedAt, v.Anchor = problems, results, more, searched, saved, anchor
 	if notice == "Draft saved." && !saved.IsZero() {
-		notice = "Draft saved at " + strings.ToLower(saved.In(pupil.London()).Format("3:04PM")) + ". The DSL cannot see it until you submit it."
+		notice = "Draft saved at " + when.Time(saved) + ". The DSL cannot see it until you submit it."
 	}
 	v.Notice = notice
 	v.AboutAdult = r.PostFormValue(aboutAdultField)
@@ -726,7 +727,7 @@ func (s *Server) handleConcernAutosave(w http.ResponseWriter, r *http.Request) e
 	status := http.StatusOK
 	switch {
 	case err == nil:
-		body = map[string]string{"saved": strings.ToLower(saved.In(pupil.London()).Format("3:04PM"))}
+		body = map[string]string{"saved": when.Time(saved)}
 	case errors.Is(err, concern.ErrNoDraftInDanger):
 		status, body = http.StatusConflict, map[string]string{"error": "in_danger"}
 	case errors.Is(err, concern.ErrAlreadySubmitted):

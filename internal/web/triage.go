@@ -351,6 +351,8 @@ func (s *Server) handleAction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := concern.ActionForm{Kind: r.PostFormValue(concern.FieldActionKind), On: dateParts(r.PostForm, concern.FieldActionOn),
+		At: concern.TimeParts{Hour: r.PostFormValue(concern.FieldActionAt + "-hour"), Minute: r.PostFormValue(concern.FieldActionAt + "-minute"),
+			AmPm: r.PostFormValue(concern.FieldActionAt + "-ampm")},
 		Note: r.PostFormValue(concern.FieldNote), AgencyRef: r.PostFormValue(concern.FieldAgencyRef),
 		FollowUp: dateParts(r.PostForm, concern.FieldFollowUp)}
 	err := s.concerns.RecordAction(r.Context(), actorFrom(r), ref, f)

@@ -16,8 +16,8 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
-	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/layout"
 	"github.com/havenschools/haven/web/ui"
 )
@@ -73,7 +73,7 @@ func (p AuditLogPage) rows() [][]ui.TableCell {
 
 // auditTime shows a moment in the school's time zone, to the second.
 func auditTime(t time.Time) string {
-	return t.In(school.London).Format("2 Jan 2006, 15:04:05")
+	return when.MomentSeconds(t)
 }
 
 // auditPerson names who acted: their name, or what acted when no person did.

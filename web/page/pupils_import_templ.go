@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/pupil"
-	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/layout"
 	"github.com/havenschools/haven/web/ui"
 )
@@ -46,7 +46,7 @@ func (p PupilsPreviewPage) title() string {
 	return "Check the roll import"
 }
 
-func importWhen(t time.Time) string { return t.In(school.London).Format("2 Jan 2006, 15:04") }
+func importWhen(t time.Time) string { return when.Moment(t) }
 
 func rowDescribe(r pupil.RollRow) string {
 	var parts []string
@@ -54,7 +54,7 @@ func rowDescribe(r pupil.RollRow) string {
 		parts = append(parts, r.YearGroup.String())
 	}
 	if r.DateOfBirth != nil {
-		parts = append(parts, "born "+r.DateOfBirth.Format("2 January 2006"))
+		parts = append(parts, "born "+when.Day(*r.DateOfBirth))
 	}
 	if r.UPN != "" {
 		parts = append(parts, "UPN "+r.UPN)

@@ -15,8 +15,8 @@ import (
 
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/records"
-	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/layout"
 	"github.com/havenschools/haven/web/ui"
 )
@@ -79,9 +79,9 @@ type ReceivedPage struct {
 	File     records.ChildFile
 }
 
-func dayOf(t time.Time) string { return t.Format("2 January 2006") }
+func dayOf(t time.Time) string { return when.Day(t) }
 
-func whenOf(t time.Time) string { return t.In(school.London).Format("2 January 2006 at 15:04") }
+func whenOf(t time.Time) string { return when.Moment(t) }
 
 func entryWhen(e records.FileEntry) string {
 	if e.DateOnly {

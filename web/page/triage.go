@@ -12,6 +12,7 @@ import (
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/ui"
 )
 
@@ -278,9 +279,8 @@ func viewWho(v audit.View) string {
 	return name + " (" + auth.RoleName(v.Role, false) + ")"
 }
 
-func londonDateTime(t time.Time) string {
-	return londonDate(t) + " at " + londonTime(t)
-}
+// londonDateTime formats a moment in Europe/London: "2:30pm, 7 December 2026".
+func londonDateTime(t time.Time) string { return when.Moment(t) }
 
 // DecisionView is the "Record decision" page.
 type DecisionView struct {
@@ -295,6 +295,15 @@ func outcomeItems() []ui.Choice {
 		items = append(items, ui.Choice{Value: string(o), Text: o.Label()})
 	}
 	return items
+}
+
+// actionWhen is when an action was done: "2:48pm, 7 December 2026", or
+// its date when no time was given.
+func actionWhen(a concern.Action) string {
+	if a.DoneAt != nil {
+		return londonDateTime(*a.DoneAt)
+	}
+	return dateOnly(a.On)
 }
 
 // ActionView is the "Record action" page.
@@ -321,6 +330,9 @@ func (v ActionView) errorLinks() []ui.ErrorLink {
 	for i, l := range links {
 		if l.Href == "#"+concern.FieldActionOn || l.Href == "#"+concern.FieldFollowUp {
 			links[i].Href += "-day"
+		}
+		if l.Href == "#"+concern.FieldActionAt {
+			links[i].Href += "-hour"
 		}
 	}
 	return links
