@@ -125,9 +125,9 @@ func (k ActionKind) Label() string {
 
 // Action is something a DSL did about a concern: a chronology entry.
 type Action struct {
-	ID             int64
-	Kind           ActionKind
-	On             time.Time // the date it was done
+	ID   int64
+	Kind ActionKind
+	On   time.Time // the date it was done
 	// DoneAt is the moment it was done, when the DSL gave the time (nil:
 	// the date only).
 	DoneAt         *time.Time
@@ -341,7 +341,7 @@ func (s *Service) RecordFeedback(ctx context.Context, by actor.Actor, ref string
 		if tag.RowsAffected() == 0 {
 			return db.ErrNotFound
 		}
-		if _, err := tx.Exec(ctx, `UPDATE concern_tasks SET done_at = now(), done_by = $3
+		if _, err := tx.Exec(ctx, `UPDATE concern_tasks SET done_at = now(), done_by = $3, outcome = 'feedback'
 			WHERE school_id = $1 AND action_id = $2 AND kind = 'referral_chase' AND done_at IS NULL`,
 			by.SchoolID, actionID, by.UserID); err != nil {
 			return err
@@ -364,7 +364,7 @@ func actions(ctx context.Context, q db.Querier, schoolID, concernID int64) ([]Ac
 	rows, _ := q.Query(ctx, `SELECT a.id, a.kind, a.action_on, `+doneAtSQL+`, a.note, a.agency_ref, a.follow_up_on, a.recorded_by,
 			coalesce(u.name, ''), a.recorded_at, a.feedback_at, coalesce(f.name, ''), a.feedback_note,
 			coalesce((SELECT t.due_on FROM concern_tasks t WHERE t.school_id = a.school_id AND t.action_id = a.id
-			          AND t.kind = 'referral_chase'), '0001-01-01'::date)
+			          AND t.kind = 'referral_chase' ORDER BY t.done_at IS NULL DESC, t.id DESC LIMIT 1), '0001-01-01'::date)
 		FROM concern_actions a LEFT JOIN users u ON u.id = a.recorded_by LEFT JOIN users f ON f.id = a.feedback_by
 		WHERE a.school_id = $1 AND a.concern_id = $2 ORDER BY a.recorded_at, a.id`, schoolID, concernID)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Action])

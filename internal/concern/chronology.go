@@ -467,6 +467,34 @@ func ChronologySelect(schoolID, viewer, childID int64) (string, []any) {
 	  AND ` + visibleSQL("c", "$1", "$3"), []any{schoolID, childID, viewer}
 }
 
+// taskEndings are the ends of the tasks of the concerns ids, each saying
+// how the task ended: marked done, the referral's feedback recorded, chased
+// again, no longer needed (a concern entered in error is on no chronology).
+func taskEndings(ctx context.Context, q db.Querier, schoolID int64, ids []int64, refs map[int64]string) ([]Entry, error) {
+	rows, _ := q.Query(ctx, `SELECT t.concern_id, t.kind, coalesce(a.kind, ''), t.outcome, t.note, t.done_at, coalesce(u.name, '')
+		FROM concern_tasks t LEFT JOIN concern_actions a ON a.school_id = t.school_id AND a.id = t.action_id
+		LEFT JOIN users u ON u.id = t.done_by
+		WHERE t.school_id = $1 AND t.concern_id = ANY($2) AND t.done_at IS NOT NULL AND t.outcome IS NOT NULL
+		  AND t.outcome <> 'entered_in_error'`, schoolID, ids)
+	var (
+		id       int64
+		task     Task
+		outcome  TaskOutcome
+		note, by string
+		doneAt   time.Time
+		out      []Entry
+	)
+	_, err := pgx.ForEachRow(rows, []any{&id, &task.Kind, &task.ActionKind, &outcome, &note, &doneAt, &by}, func() error {
+		e := Entry{Kind: EntryAction, At: doneAt, Recorded: doneAt, Ref: refs[id], Role: Subject, By: by, Title: outcome.Title(task)}
+		if note != "" {
+			e.Details = []Detail{{"Note", note}}
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
 // caseEntries are the decisions, actions, addenda and changes of the
 // concerns (ids) a child is the subject of.
 func caseEntries(ctx context.Context, q db.Querier, schoolID int64, ids []int64, refs map[int64]string) ([]Entry, error) {
@@ -523,6 +551,12 @@ func caseEntries(ctx context.Context, q db.Querier, schoolID int64, ids []int64,
 	}); err != nil {
 		return nil, err
 	}
+
+	ended, err := taskEndings(ctx, q, schoolID, ids, refs)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, ended...)
 
 	var ad Addendum
 	rows, _ = q.Query(ctx, `SELECT a.concern_id, coalesce(u.name, ''), a.body, a.created_at

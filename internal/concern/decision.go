@@ -220,7 +220,8 @@ const FieldSummary = "summary"
 
 // Close closes the concern ref with the DSL's outcome summary (required).
 // It must be acknowledged, open, and have at least one decision (a
-// *StateError otherwise). Audited as concern.close.
+// *StateError otherwise). Its open tasks stay open, on My tasks. Audited
+// as concern.close.
 func (s *Service) Close(ctx context.Context, by actor.Actor, ref string, f CloseForm) error {
 	if msg := textProblem(f.Summary, "the outcome summary", MaxReasonChars, true); msg != "" {
 		return validate.Problems{FieldSummary: msg}
@@ -240,9 +241,8 @@ func (s *Service) Close(ctx context.Context, by actor.Actor, ref string, f Close
 		if err := addEvent(ctx, tx, by, c, EventClosed, f.Summary, nil); err != nil {
 			return err
 		}
-		if err := closeTasks(ctx, tx, by, c.ID); err != nil {
-			return err
-		}
+		// Its open tasks stay open: a task ends only when it is done or what
+		// it waits for arrives (issue 15), and reopening must find them.
 		return audit.Record(ctx, tx, by, auditEvent("concern.close", ref, nil))
 	})
 	if err != nil {
