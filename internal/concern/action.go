@@ -243,7 +243,7 @@ func (f ActionForm) check(now time.Time) (on time.Time, at *Clock, followUp time
 }
 
 // RecordAction records something a DSL did about the concern ref. The
-// concern must be acknowledged and open (a *StateError otherwise). A
+// concern must be acknowledged and open (a *OrderError otherwise). A
 // follow-up date becomes a task; a referral becomes a chase task, due one
 // working day (by the school calendar) after it was made, done when its
 // feedback is recorded. Tasks go to the DSL the concern is assigned to.
@@ -263,7 +263,7 @@ func (s *Service) RecordAction(ctx context.Context, by actor.Actor, ref string, 
 			return err
 		}
 		if c.Status == Submitted {
-			return &StateError{"Acknowledge the concern before recording an action"}
+			return &OrderError{"Acknowledge the concern before recording an action", OpAcknowledge}
 		}
 		if _, err := next(c.Status, c.InError, OpTriage); err != nil {
 			return err

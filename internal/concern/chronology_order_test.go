@@ -82,8 +82,8 @@ func TestChronologyIsInTheOrderThingsWereDone(t *testing.T) {
 		{"Acknowledged", at(14, 47), false},
 		{"Action: Referral", at(14, 48), false},
 		{"Decision: Refer to children's social care", at(14, 52), false},
-		{"Action: Parent or carer contact", at(14, 52), false}, // the same minute as the decision, recorded later
-		{"Action: Conversation with the child", at(15, 5), true},  // its date only: when it was recorded
+		{"Action: Parent or carer contact", at(14, 52), false},   // the same minute as the decision, recorded later
+		{"Action: Conversation with the child", at(15, 5), true}, // its date only: when it was recorded
 	}
 	if len(ch.Entries) != len(want) {
 		for _, e := range ch.Entries {

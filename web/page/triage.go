@@ -287,7 +287,30 @@ type DecisionView struct {
 	Ref      string
 	Form     concern.DecisionForm
 	Problems validate.Problems
+	// Order, when set, is what must happen before a decision (the form is
+	// shown only when it was posted, to keep what was typed).
+	Order *OrderView
 }
+
+// OrderView is a step taken out of its order (concern.OrderError): the
+// rule in words, and the step that must come first, offered.
+type OrderView struct {
+	Ref     string
+	Msg     string
+	First   concern.Op
+	Version int    // the concern's version, for "Acknowledge and continue"
+	Then    string // the page to return to after acknowledging: "decision", "close"
+	Posted  bool   // the form was posted (an old tab): it is shown again as typed
+}
+
+// OrderOf is the view of e on the page then ("decision", "close",
+// "reopen") of the concern ref at version.
+func OrderOf(e *concern.OrderError, ref string, version int, then string, posted bool) *OrderView {
+	return &OrderView{Ref: ref, Msg: e.Msg, First: e.First, Version: version, Then: then, Posted: posted}
+}
+
+// showForm reports whether a page with the order o shows its form.
+func (o *OrderView) showForm() bool { return o == nil || o.Posted }
 
 func outcomeItems() []ui.Choice {
 	var items []ui.Choice
@@ -346,6 +369,7 @@ type ReasonView struct {
 	Version  int
 	Text     string
 	Problems validate.Problems
+	Order    *OrderView // as DecisionView's
 }
 
 func (v ReasonView) field() string {
@@ -434,4 +458,12 @@ type ConflictView struct {
 	Reason string
 	// Entered is what the DSL had typed, so nothing is lost.
 	Entered []concern.Detail
+}
+
+// title is "This concern has changed" for a real conflict only.
+func (v ConflictView) title() string {
+	if v.Reason != "" {
+		return "This cannot be done now"
+	}
+	return "This concern has changed"
 }
