@@ -14,6 +14,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Retention of concerns about adults (docs/allegations.md). Their own
@@ -97,13 +98,13 @@ func (f retentionFacts) due(day time.Time) (bool, time.Time, string) {
 		}
 		return true, on(at), "The allegation was found to be " + lower(f.Outcome.Label()) + ": its record is removed from the person's file."
 	case f.RetainUntil != nil && !f.RetainUntil.After(day):
-		why := "Kept until " + f.RetainUntil.Format("2 January 2006") + " (normal retirement age or the least number of years, whichever was later)."
+		why := "Kept until " + when.Day(*f.RetainUntil) + " (normal retirement age or the least number of years, whichever was later)."
 		if !f.DOBKnown {
 			why += " Their date of birth was not recorded: check they have reached normal retirement age before removing it."
 		}
 		return true, on(*f.RetainUntil), why
 	case f.Kind == LowLevel && f.LeftOn != nil && !f.LeftOn.After(day):
-		return true, on(*f.LeftOn), "A low-level concern about someone who left on " + f.LeftOn.Format("2 January 2006") +
+		return true, on(*f.LeftOn), "A low-level concern about someone who left on " + when.Day(*f.LeftOn) +
 			": review whether it is still needed (for a reference, say)."
 	}
 	return false, time.Time{}, ""

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +17,54 @@ import (
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
+
+// TimeParts is a time of day as typed: an hour, a minute and "am" or "pm"
+// (GOV.UK style). An hour from 13 to 23, or 0, needs no am or pm.
+type TimeParts struct {
+	Hour   string
+	Minute string
+	AmPm   string // "am", "pm" or ""
+}
+
+// Empty reports whether nothing was typed.
+func (t TimeParts) Empty() bool { return strings.TrimSpace(t.Hour+t.Minute) == "" }
+
+// Clock is a time of day.
+type Clock struct{ Hour, Minute int }
+
+// String is the clock as Postgres reads a time: "14:48".
+func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", c.Hour, c.Minute) }
+
+// On is the moment of the clock on the day d (a date) in London.
+func (c Clock) On(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), c.Hour, c.Minute, 0, 0, when.London())
+}
+
+// Clock parses the parts as a real time of day, or returns why not.
+func (t TimeParts) Clock() (Clock, string) {
+	h, err := strconv.Atoi(strings.TrimSpace(t.Hour))
+	if err != nil || h < 0 || h > 23 {
+		return Clock{}, "The time must have an hour from 1 to 12"
+	}
+	m := 0
+	if s := strings.TrimSpace(t.Minute); s != "" {
+		if m, err = strconv.Atoi(s); err != nil || m < 0 || m > 59 {
+			return Clock{}, "The time must have minutes from 0 to 59"
+		}
+	}
+	switch {
+	case h == 0 || h > 12: // a 24-hour clock: no am or pm needed
+	case t.AmPm == "am":
+		h %= 12
+	case t.AmPm == "pm":
+		h = h%12 + 12
+	default:
+		return Clock{}, "Select am or pm"
+	}
+	return Clock{h, m}, ""
+}
 
 // ActionKind is a kind of thing a DSL did about a concern.
 type ActionKind string
@@ -76,9 +125,12 @@ func (k ActionKind) Label() string {
 
 // Action is something a DSL did about a concern: a chronology entry.
 type Action struct {
-	ID             int64
-	Kind           ActionKind
-	On             time.Time // the date it was done
+	ID   int64
+	Kind ActionKind
+	On   time.Time // the date it was done
+	// DoneAt is the moment it was done, when the DSL gave the time (nil:
+	// the date only).
+	DoneAt         *time.Time
 	Note           string
 	AgencyRef      string
 	FollowUpOn     *time.Time
@@ -94,6 +146,27 @@ type Action struct {
 	ChaseFrom time.Time
 }
 
+// When is the action's moment in a chronology: the time it was done where
+// known, else — done the day it was recorded — when it was recorded, else
+// the start of the day it was done.
+func (a Action) When() time.Time {
+	if a.DoneAt != nil {
+		return *a.DoneAt
+	}
+	return dayMoment(a.On, a.RecordedAt)
+}
+
+// dayMoment is the moment of something known only by its day (a date,
+// as midnight UTC) and recorded at recorded: when it was recorded, if that
+// was on the day, else the start of the day in London.
+func dayMoment(day, recorded time.Time) time.Time {
+	r := recorded.In(when.London())
+	if y, m, d := r.Date(); y == day.Year() && m == day.Month() && d == day.Day() {
+		return r
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, when.London())
+}
+
 // AwaitingFeedback reports whether the action is a referral with no feedback yet.
 func (a Action) AwaitingFeedback() bool { return a.Kind == ActionReferral && a.FeedbackAt == nil }
 
@@ -107,6 +180,7 @@ func (a Action) ChaseDue(today time.Time) bool {
 type ActionForm struct {
 	Kind      string
 	On        DateParts
+	At        TimeParts // the time of day it was done: optional
 	Note      string
 	AgencyRef string
 	FollowUp  DateParts
@@ -116,22 +190,36 @@ type ActionForm struct {
 const (
 	FieldActionKind = "kind"
 	FieldActionOn   = "action_on"
+	FieldActionAt   = "action_at"
 	FieldNote       = "note"
 	FieldAgencyRef  = "agency_ref"
 	FieldFollowUp   = "follow_up"
 )
 
 // ActionFieldOrder is the order of the action form's fields.
-var ActionFieldOrder = []string{FieldActionKind, FieldActionOn, FieldNote, FieldAgencyRef, FieldFollowUp}
+var ActionFieldOrder = []string{FieldActionKind, FieldActionOn, FieldActionAt, FieldNote, FieldAgencyRef, FieldFollowUp}
 
-// check validates the form on the day today (London) and returns the
-// action's date, its follow-up date (zero: none) and the problems.
-func (f ActionForm) check(today time.Time) (on, followUp time.Time, p validate.Problems) {
+// check validates the form at now and returns the action's date, the
+// time of day it was done (nil: not given), its follow-up date (zero:
+// none) and the problems.
+func (f ActionForm) check(now time.Time) (on time.Time, at *Clock, followUp time.Time, p validate.Problems) {
 	p = validate.Problems{}
+	today := pupil.Today(now)
 	if !ActionKind(f.Kind).Valid() {
 		p.Add(FieldActionKind, "Select what was done")
 	}
 	on = checkDate(p, FieldActionOn, f.On, "the date it was done", today)
+	if !f.At.Empty() {
+		c, msg := f.At.Clock()
+		switch {
+		case msg != "":
+			p.Add(FieldActionAt, msg)
+		case on.Equal(today) && c.On(on).After(now):
+			p.Add(FieldActionAt, "The time it was done must be now or in the past")
+		default:
+			at = &c
+		}
+	}
 	if msg := textProblem(f.Note, "a note of what was done", MaxReasonChars, true); msg != "" {
 		p.Add(FieldNote, msg)
 	}
@@ -151,11 +239,11 @@ func (f ActionForm) check(today time.Time) (on, followUp time.Time, p validate.P
 			followUp = d
 		}
 	}
-	return on, followUp, p
+	return on, at, followUp, p
 }
 
 // RecordAction records something a DSL did about the concern ref. The
-// concern must be acknowledged and open (a *StateError otherwise). A
+// concern must be acknowledged and open (a *OrderError otherwise). A
 // follow-up date becomes a task; a referral becomes a chase task, due one
 // working day (by the school calendar) after it was made, done when its
 // feedback is recorded. Tasks go to the DSL the concern is assigned to.
@@ -165,7 +253,7 @@ func (s *Service) RecordAction(ctx context.Context, by actor.Actor, ref string, 
 	if !isDSL(by) {
 		return db.ErrNotFound
 	}
-	on, followUp, p := f.check(pupil.Today(s.now()))
+	on, at, followUp, p := f.check(s.now())
 	if len(p) > 0 {
 		return p
 	}
@@ -175,7 +263,7 @@ func (s *Service) RecordAction(ctx context.Context, by actor.Actor, ref string, 
 			return err
 		}
 		if c.Status == Submitted {
-			return &StateError{"Acknowledge the concern before recording an action"}
+			return &OrderError{"Acknowledge the concern before recording an action", OpAcknowledge}
 		}
 		if _, err := next(c.Status, c.InError, OpTriage); err != nil {
 			return err
@@ -184,11 +272,15 @@ func (s *Service) RecordAction(ctx context.Context, by actor.Actor, ref string, 
 		if !followUp.IsZero() {
 			followUpOn = followUp
 		}
+		var actionTime any
+		if at != nil {
+			actionTime = at.String()
+		}
 		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO concern_actions (school_id, concern_id, kind, action_on, note, agency_ref,
-				follow_up_on, recorded_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			by.SchoolID, c.ID, f.Kind, on, f.Note, strings.TrimSpace(f.AgencyRef), followUpOn, by.UserID).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO concern_actions (school_id, concern_id, kind, action_on, action_time, note,
+				agency_ref, follow_up_on, recorded_by)
+			VALUES ($1, $2, $3, $4, $5::time, $6, $7, $8, $9) RETURNING id`,
+			by.SchoolID, c.ID, f.Kind, on, actionTime, f.Note, strings.TrimSpace(f.AgencyRef), followUpOn, by.UserID).Scan(&id); err != nil {
 			return err
 		}
 		owner := c.AssignedTo
@@ -249,7 +341,7 @@ func (s *Service) RecordFeedback(ctx context.Context, by actor.Actor, ref string
 		if tag.RowsAffected() == 0 {
 			return db.ErrNotFound
 		}
-		if _, err := tx.Exec(ctx, `UPDATE concern_tasks SET done_at = now(), done_by = $3
+		if _, err := tx.Exec(ctx, `UPDATE concern_tasks SET done_at = now(), done_by = $3, outcome = 'feedback'
 			WHERE school_id = $1 AND action_id = $2 AND kind = 'referral_chase' AND done_at IS NULL`,
 			by.SchoolID, actionID, by.UserID); err != nil {
 			return err
@@ -262,14 +354,19 @@ func (s *Service) RecordFeedback(ctx context.Context, by actor.Actor, ref string
 	return nil
 }
 
-// actions returns a concern's actions in date order.
+// doneAtSQL is the moment an action of concern_actions a was done, when
+// its time is known: its date and time in London.
+const doneAtSQL = `CASE WHEN a.action_time IS NULL THEN NULL ELSE (a.action_on + a.action_time) AT TIME ZONE 'Europe/London' END`
+
+// actions returns a concern's actions in the order they were done (their
+// When), ties in the order they were recorded.
 func actions(ctx context.Context, q db.Querier, schoolID, concernID int64) ([]Action, error) {
-	rows, _ := q.Query(ctx, `SELECT a.id, a.kind, a.action_on, a.note, a.agency_ref, a.follow_up_on, a.recorded_by,
+	rows, _ := q.Query(ctx, `SELECT a.id, a.kind, a.action_on, `+doneAtSQL+`, a.note, a.agency_ref, a.follow_up_on, a.recorded_by,
 			coalesce(u.name, ''), a.recorded_at, a.feedback_at, coalesce(f.name, ''), a.feedback_note,
 			coalesce((SELECT t.due_on FROM concern_tasks t WHERE t.school_id = a.school_id AND t.action_id = a.id
-			          AND t.kind = 'referral_chase'), '0001-01-01'::date)
+			          AND t.kind = 'referral_chase' ORDER BY t.done_at IS NULL DESC, t.id DESC LIMIT 1), '0001-01-01'::date)
 		FROM concern_actions a LEFT JOIN users u ON u.id = a.recorded_by LEFT JOIN users f ON f.id = a.feedback_by
-		WHERE a.school_id = $1 AND a.concern_id = $2 ORDER BY a.action_on, a.recorded_at, a.id`, schoolID, concernID)
+		WHERE a.school_id = $1 AND a.concern_id = $2 ORDER BY a.recorded_at, a.id`, schoolID, concernID)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Action])
 	if err != nil {
 		return nil, err
@@ -279,5 +376,6 @@ func actions(ctx context.Context, q db.Querier, schoolID, concernID int64) ([]Ac
 			list[i].ChaseFrom = time.Time{}
 		}
 	}
+	slices.SortStableFunc(list, func(a, b Action) int { return a.When().Compare(b.When()) })
 	return list, nil
 }

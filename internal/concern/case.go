@@ -347,6 +347,41 @@ func (s *Service) Link(ctx context.Context, by actor.Actor, ref string, version 
 	return nil
 }
 
+// Ready returns the concern ref's version now, for the form of the step op
+// (OpDecide, OpClose, OpReopen), and a *OrderError when the step does not
+// fit where the concern is (the form's page says what must come first
+// before anyone types), or a *StateError when it changes no more. Like
+// Version it reads nothing of the concern's content: not audited. Anyone
+// who may not see the concern gets db.ErrNotFound.
+func (s *Service) Ready(ctx context.Context, by actor.Actor, ref string, op Op) (int, error) {
+	if !isDSL(by) {
+		return 0, db.ErrNotFound
+	}
+	var v int
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		c, err := caseRowOf(ctx, tx, by.SchoolID, by.UserID, ref)
+		if err != nil {
+			return err
+		}
+		v = c.Version
+		if _, err := next(c.Status, c.InError, op); err != nil {
+			return err
+		}
+		if op != OpClose {
+			return nil
+		}
+		ok, err := hasDecision(ctx, tx, by.SchoolID, c.ID)
+		if err == nil && !ok {
+			return errNoDecision
+		}
+		return err
+	})
+	if err != nil {
+		return v, fmt.Errorf("ready to %s %s: %w", op, ref, err)
+	}
+	return v, nil
+}
+
 // Version returns the concern ref's version now, for a DSL's form about
 // it; it reads nothing of the concern's content, so it is not audited.
 // Anyone who may not see the concern gets db.ErrNotFound.

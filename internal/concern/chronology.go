@@ -15,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // A child's file for the DSL: who the child is (flags, social worker,
@@ -208,10 +209,15 @@ func (k EntryKind) Label() string {
 // Entry is one line of a child's chronology.
 type Entry struct {
 	Kind EntryKind
-	// At orders the chronology: when it happened (a concern's date is the
-	// day it happened, DateOnly).
+	// At is the entry's moment, which orders the chronology: when it
+	// happened, where the time is known. An entry known only by its day
+	// (DateOnly: a concern's incident, an action without its time) is at
+	// the moment it was recorded when that was on the day, else at the
+	// start of the day (dayMoment).
 	At       time.Time
 	DateOnly bool
+	// Recorded is when the entry was written: ties of At go in this order.
+	Recorded time.Time
 	Ref      string // the concern it belongs to
 	Href     string // where Ref links: "" for the concern's page
 	Role     Role   // the child's role in that concern
@@ -289,10 +295,7 @@ func (f ChronologyFilter) keeps(e Entry) bool {
 	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, e.Kind) {
 		return false
 	}
-	day := time.Date(e.At.In(pupil.London()).Year(), e.At.In(pupil.London()).Month(), e.At.In(pupil.London()).Day(), 0, 0, 0, 0, time.UTC)
-	if e.DateOnly {
-		day = time.Date(e.At.Year(), e.At.Month(), e.At.Day(), 0, 0, 0, 0, time.UTC)
-	}
+	day := dateOf(e.At.In(when.London())) // an entry known by its day is at a moment of that day in London
 	if !f.From.IsZero() && day.Before(dateOf(f.From)) {
 		return false
 	}
@@ -360,17 +363,18 @@ func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int
 	var about []int64 // the concerns the child is the subject of
 	refs := map[int64]string{}
 	for _, in := range list {
-		e := Entry{Kind: EntryConcern, At: in.HappenedOn, DateOnly: true, Ref: in.Ref, Role: in.Role, By: in.RecordedBy}
-		when := in.HappenedOn.Format("2 January 2006")
+		e := Entry{Kind: EntryConcern, At: dayMoment(in.HappenedOn, in.CreatedAt), DateOnly: true, Recorded: in.CreatedAt,
+			Ref: in.Ref, Role: in.Role, By: in.RecordedBy}
+		happened := when.Day(in.HappenedOn)
 		if in.HappenedApprox {
-			when = "About " + when
+			happened = "About " + happened
 		}
 		if in.HappenedTime != "" {
-			when += ", " + in.HappenedTime
+			happened += ", " + in.HappenedTime
 		}
 		if in.Role != Subject {
 			e.Title = "Named in concern " + in.Ref + ": " + in.Role.Label()
-			e.Details = []Detail{{"When it happened", when}}
+			e.Details = []Detail{{"When it happened", happened}}
 			out = append(out, e)
 			continue
 		}
@@ -380,7 +384,7 @@ func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int
 		if in.InDanger {
 			e.Title += " — the child was said to be in immediate danger"
 		}
-		e.Details = []Detail{{"When it happened", when}, {"Recorded", in.CreatedAt.In(pupil.London()).Format("2 January 2006 at 15:04")}}
+		e.Details = []Detail{{"When it happened", happened}, {"Recorded", when.Moment(in.CreatedAt)}}
 		if in.OnBehalfOf != "" {
 			e.Details = append(e.Details, Detail{"Raised by", in.OnBehalfOf})
 		}
@@ -430,8 +434,19 @@ func chronology(ctx context.Context, q db.Querier, schoolID, viewer, childID int
 		return nil, err
 	}
 	out = append(out, transfers...)
-	slices.SortStableFunc(out, func(a, b Entry) int { return a.At.Compare(b.At) })
+	sortEntries(out)
 	return out, nil
+}
+
+// sortEntries puts a chronology in order: by moment, ties by when each was
+// recorded, then as they came.
+func sortEntries(entries []Entry) {
+	slices.SortStableFunc(entries, func(a, b Entry) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return a.Recorded.Compare(b.Recorded)
+	})
 }
 
 // ChronologySelect is the SQL, with its arguments, of the concerns naming
@@ -452,6 +467,34 @@ func ChronologySelect(schoolID, viewer, childID int64) (string, []any) {
 	  AND ` + visibleSQL("c", "$1", "$3"), []any{schoolID, childID, viewer}
 }
 
+// taskEndings are the ends of the tasks of the concerns ids, each saying
+// how the task ended: marked done, the referral's feedback recorded, chased
+// again, no longer needed (a concern entered in error is on no chronology).
+func taskEndings(ctx context.Context, q db.Querier, schoolID int64, ids []int64, refs map[int64]string) ([]Entry, error) {
+	rows, _ := q.Query(ctx, `SELECT t.concern_id, t.kind, coalesce(a.kind, ''), t.outcome, t.note, t.done_at, coalesce(u.name, '')
+		FROM concern_tasks t LEFT JOIN concern_actions a ON a.school_id = t.school_id AND a.id = t.action_id
+		LEFT JOIN users u ON u.id = t.done_by
+		WHERE t.school_id = $1 AND t.concern_id = ANY($2) AND t.done_at IS NOT NULL AND t.outcome IS NOT NULL
+		  AND t.outcome <> 'entered_in_error'`, schoolID, ids)
+	var (
+		id       int64
+		task     Task
+		outcome  TaskOutcome
+		note, by string
+		doneAt   time.Time
+		out      []Entry
+	)
+	_, err := pgx.ForEachRow(rows, []any{&id, &task.Kind, &task.ActionKind, &outcome, &note, &doneAt, &by}, func() error {
+		e := Entry{Kind: EntryAction, At: doneAt, Recorded: doneAt, Ref: refs[id], Role: Subject, By: by, Title: outcome.Title(task)}
+		if note != "" {
+			e.Details = []Detail{{"Note", note}}
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
 // caseEntries are the decisions, actions, addenda and changes of the
 // concerns (ids) a child is the subject of.
 func caseEntries(ctx context.Context, q db.Querier, schoolID int64, ids []int64, refs map[int64]string) ([]Entry, error) {
@@ -464,7 +507,7 @@ func caseEntries(ctx context.Context, q db.Querier, schoolID int64, ids []int64,
 		WHERE d.school_id = $1 AND d.concern_id = ANY($2)`, schoolID, ids)
 	if _, err := pgx.ForEachRow(rows, []any{&id, &d.Outcome, &d.Reason, &d.Parents, &d.ParentsWhyNot, &d.ChildsWishes,
 		&d.DecidedByName, &d.DecidedAt}, func() error {
-		e := Entry{Kind: EntryDecision, At: d.DecidedAt, Ref: refs[id], Role: Subject, By: d.DecidedByName,
+		e := Entry{Kind: EntryDecision, At: d.DecidedAt, Recorded: d.DecidedAt, Ref: refs[id], Role: Subject, By: d.DecidedByName,
 			Title: "Decision: " + d.Outcome.Label()}
 		e.Details = []Detail{{"Reason", d.Reason}, {"Parents or carers told", d.Parents.Label()}}
 		if d.ParentsWhyNot != "" {
@@ -478,38 +521,49 @@ func caseEntries(ctx context.Context, q db.Querier, schoolID int64, ids []int64,
 	}
 
 	var a Action
-	rows, _ = q.Query(ctx, `SELECT a.concern_id, a.kind, a.action_on, a.note, a.agency_ref, a.follow_up_on,
-			coalesce(u.name, ''), a.feedback_at, a.feedback_note
-		FROM concern_actions a LEFT JOIN users u ON u.id = a.recorded_by
+	rows, _ = q.Query(ctx, `SELECT a.concern_id, a.kind, a.action_on, `+doneAtSQL+`, a.note, a.agency_ref, a.follow_up_on,
+			coalesce(u.name, ''), a.recorded_at, a.feedback_at, coalesce(f.name, ''), a.feedback_note
+		FROM concern_actions a LEFT JOIN users u ON u.id = a.recorded_by LEFT JOIN users f ON f.id = a.feedback_by
 		WHERE a.school_id = $1 AND a.concern_id = ANY($2)`, schoolID, ids)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &a.Kind, &a.On, &a.Note, &a.AgencyRef, &a.FollowUpOn,
-		&a.RecordedByName, &a.FeedbackAt, &a.FeedbackNote}, func() error {
-		e := Entry{Kind: EntryAction, At: a.On, DateOnly: true, Ref: refs[id], Role: Subject, By: a.RecordedByName,
-			Title: "Action: " + a.Kind.Label()}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &a.Kind, &a.On, &a.DoneAt, &a.Note, &a.AgencyRef, &a.FollowUpOn,
+		&a.RecordedByName, &a.RecordedAt, &a.FeedbackAt, &a.FeedbackByName, &a.FeedbackNote}, func() error {
+		e := Entry{Kind: EntryAction, At: a.When(), DateOnly: a.DoneAt == nil, Recorded: a.RecordedAt, Ref: refs[id],
+			Role: Subject, By: a.RecordedByName, Title: "Action: " + a.Kind.Label()}
 		e.Details = []Detail{{"Note", a.Note}}
 		if a.AgencyRef != "" {
 			e.Details = append(e.Details, Detail{"Agency reference", a.AgencyRef})
 		}
 		if a.FollowUpOn != nil {
-			e.Details = append(e.Details, Detail{"Follow up by", a.FollowUpOn.Format("2 January 2006")})
+			e.Details = append(e.Details, Detail{"Follow up by", when.Day(*a.FollowUpOn)})
 		}
 		if a.FeedbackAt != nil {
-			e.Details = append(e.Details, Detail{"Feedback (" + a.FeedbackAt.In(pupil.London()).Format("2 January 2006") + ")", a.FeedbackNote})
+			e.Details = append(e.Details, Detail{"Feedback", "Recorded " + when.Moment(*a.FeedbackAt) + " (below)"})
 		} else if a.Kind == ActionReferral {
 			e.Details = append(e.Details, Detail{"Feedback", "None recorded yet"})
 		}
 		out = append(out, e)
+		if a.FeedbackAt != nil { // the feedback is in the chronology when it came
+			out = append(out, Entry{Kind: EntryAction, At: *a.FeedbackAt, Recorded: *a.FeedbackAt, Ref: refs[id], Role: Subject,
+				By: a.FeedbackByName, Title: "Feedback on the " + strings.ToLower(a.Kind.Label()) + " of " + when.Day(a.On),
+				Details: []Detail{{"Feedback", a.FeedbackNote}}})
+		}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
+
+	ended, err := taskEndings(ctx, q, schoolID, ids, refs)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, ended...)
 
 	var ad Addendum
 	rows, _ = q.Query(ctx, `SELECT a.concern_id, coalesce(u.name, ''), a.body, a.created_at
 		FROM concern_addenda a LEFT JOIN users u ON u.id = a.author_id
 		WHERE a.school_id = $1 AND a.concern_id = ANY($2)`, schoolID, ids)
 	if _, err := pgx.ForEachRow(rows, []any{&id, &ad.Author, &ad.Body, &ad.CreatedAt}, func() error {
-		out = append(out, Entry{Kind: EntryAddendum, At: ad.CreatedAt, Ref: refs[id], Role: Subject, By: ad.Author,
+		out = append(out, Entry{Kind: EntryAddendum, At: ad.CreatedAt, Recorded: ad.CreatedAt, Ref: refs[id], Role: Subject, By: ad.Author,
 			Title: "Further information added to " + refs[id], Details: []Detail{{"Further information", ad.Body}}})
 		return nil
 	}); err != nil {
@@ -526,7 +580,7 @@ func caseEntries(ctx context.Context, q db.Querier, schoolID int64, ids []int64,
 			case EventDecision: // the decision is its own entry
 				continue
 			}
-			e := Entry{Kind: EntryChange, At: ev.At, Ref: refs[cid], Role: Subject, By: ev.Actor, Title: ev.Summary}
+			e := Entry{Kind: EntryChange, At: ev.At, Recorded: ev.At, Ref: refs[cid], Role: Subject, By: ev.Actor, Title: ev.Summary}
 			if ev.Reason != "" {
 				label := "Reason"
 				if ev.Kind == EventClosed {

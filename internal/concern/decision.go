@@ -159,7 +159,7 @@ func (f DecisionForm) check() validate.Problems {
 
 // RecordDecision records a DSL's decision on the concern ref at the
 // version their page showed, moving it to in progress. The concern must be
-// acknowledged and not closed (a *StateError otherwise). Form problems are
+// acknowledged and not closed (a *OrderError otherwise). Form problems are
 // validate.Problems; a stale page is a *ConflictError; anyone but a DSL of
 // the school who may see the concern gets db.ErrNotFound. Audited as
 // concern.decision.
@@ -209,6 +209,8 @@ func hasDecision(ctx context.Context, q db.Querier, schoolID, concernID int64) (
 	return ok, err
 }
 
+var errNoDecision = &OrderError{"Record a decision before closing the concern", OpDecide}
+
 // CloseForm is the "Close concern" form as typed.
 type CloseForm struct {
 	Version int
@@ -220,7 +222,8 @@ const FieldSummary = "summary"
 
 // Close closes the concern ref with the DSL's outcome summary (required).
 // It must be acknowledged, open, and have at least one decision (a
-// *StateError otherwise). Audited as concern.close.
+// *OrderError otherwise). Its open tasks stay open, on My tasks. Audited
+// as concern.close.
 func (s *Service) Close(ctx context.Context, by actor.Actor, ref string, f CloseForm) error {
 	if msg := textProblem(f.Summary, "the outcome summary", MaxReasonChars, true); msg != "" {
 		return validate.Problems{FieldSummary: msg}
@@ -231,7 +234,7 @@ func (s *Service) Close(ctx context.Context, by actor.Actor, ref string, f Close
 			return err
 		}
 		if !ok {
-			return &StateError{"Record a decision before closing the concern"}
+			return errNoDecision
 		}
 		if _, err := tx.Exec(ctx, `UPDATE concerns SET closed_at = now(), outcome_summary = $3
 			WHERE school_id = $1 AND id = $2`, by.SchoolID, c.ID, f.Summary); err != nil {
@@ -240,9 +243,8 @@ func (s *Service) Close(ctx context.Context, by actor.Actor, ref string, f Close
 		if err := addEvent(ctx, tx, by, c, EventClosed, f.Summary, nil); err != nil {
 			return err
 		}
-		if err := closeTasks(ctx, tx, by, c.ID); err != nil {
-			return err
-		}
+		// Its open tasks stay open: a task ends only when it is done or what
+		// it waits for arrives (issue 15), and reopening must find them.
 		return audit.Record(ctx, tx, by, auditEvent("concern.close", ref, nil))
 	})
 	if err != nil {

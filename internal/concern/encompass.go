@@ -2,12 +2,11 @@ package concern
 
 import (
 	"context"
-	"slices"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/encompass"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // withEncompass adds to a child's chronology entries the Operation
@@ -22,17 +21,17 @@ func withEncompass(ctx context.Context, q db.Querier, by actor.Actor, childID in
 	}
 	added := false
 	for _, n := range list {
-		e := Entry{Kind: EntryEncompass, At: n.NotifiedOn, DateOnly: true, Ref: n.Ref, Href: "/encompass/" + n.Ref, Role: Subject,
+		e := Entry{Kind: EntryEncompass, At: dayMoment(n.NotifiedOn, n.CreatedAt), DateOnly: true, Recorded: n.CreatedAt, Ref: n.Ref, Href: "/encompass/" + n.Ref, Role: Subject,
 			By: n.RecordedByName, Title: "Operation Encompass: the police told the school of a domestic abuse incident"}
 		if n.IncidentOn != nil {
-			e.Details = append(e.Details, Detail{"Incident", n.IncidentOn.Format("2 January 2006")})
+			e.Details = append(e.Details, Detail{"Incident", when.Day(*n.IncidentOn)})
 		}
 		if n.PoliceRef != "" {
 			e.Details = append(e.Details, Detail{"Police reference", n.PoliceRef})
 		}
 		e.Details = append(e.Details, Detail{"What the police said", n.Details}, Detail{"Support offered", n.Support},
 			Detail{"Restricted", restrictedNote(n.Restricted)},
-			Detail{"Recorded", n.CreatedAt.In(pupil.London()).Format("2 January 2006 at 15:04")})
+			Detail{"Recorded", when.Moment(n.CreatedAt)})
 		if !f.keeps(e) {
 			continue
 		}
@@ -42,7 +41,7 @@ func withEncompass(ctx context.Context, q db.Querier, by actor.Actor, childID in
 		entries, added = append(entries, e), true
 	}
 	if added {
-		slices.SortStableFunc(entries, func(a, b Entry) int { return a.At.Compare(b.At) })
+		sortEntries(entries)
 	}
 	return entries, nil
 }

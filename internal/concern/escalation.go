@@ -15,7 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/notify"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Escalation: a concern nobody has acknowledged escalates to the school's
@@ -240,7 +240,7 @@ func EscalationEmail(baseURL, ref string, inDanger bool, created time.Time, wait
 	if inDanger {
 		subject = "URGENT: concern about a child in immediate danger not yet acknowledged"
 	}
-	text := "A safeguarding concern recorded in Haven at " + created.In(pupil.London()).Format("15:04 on Monday 2 January") +
+	text := "A safeguarding concern recorded in Haven at " + when.Moment(created) +
 		" has not been acknowledged by a DSL after " + WaitedWords(waited) + ".\n\n"
 	if inDanger {
 		text += "The person who recorded it said a child is in immediate danger.\n\n"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,6 +26,42 @@ const (
 	// TaskChase is a referral with no feedback one working day after it was made.
 	TaskChase TaskKind = "referral_chase"
 )
+
+// TaskOutcome is how a task ended (concern_tasks.outcome).
+type TaskOutcome string
+
+// The ways a task ends. A task ends only when someone marks it done or
+// the thing it waits for arrives; closing a concern ends none.
+const (
+	OutcomeDone      TaskOutcome = "done"       // marked done (a follow-up)
+	OutcomeFeedback  TaskOutcome = "feedback"   // the referral's feedback was recorded
+	OutcomeChased    TaskOutcome = "chased"     // the agency chased again: a new chase follows
+	OutcomeNotNeeded TaskOutcome = "not_needed" // no longer needed, with the DSL's note
+	OutcomeClosed    TaskOutcome = "closed"     // ended by closing the concern, before issue 15
+)
+
+// Title says in the chronology how the task t ended.
+func (o TaskOutcome) Title(t Task) string {
+	what := "Follow-up"
+	if t.Kind == TaskChase {
+		what = "Chase"
+	} else if t.ActionKind != "" {
+		what = "Follow-up of the " + strings.ToLower(t.ActionKind.Label())
+	}
+	switch o {
+	case OutcomeDone:
+		return what + " marked done"
+	case OutcomeFeedback:
+		return what + " ended: the agency's feedback was recorded"
+	case OutcomeChased:
+		return "Referral chased again"
+	case OutcomeNotNeeded:
+		return what + " ended: no longer needed"
+	case OutcomeClosed:
+		return what + " ended when the concern was closed"
+	}
+	return what + " ended"
+}
 
 // Task is something a DSL must do about a concern by a date.
 type Task struct {
@@ -76,8 +113,9 @@ func concernTasks(ctx context.Context, q db.Querier, schoolID, concernID int64) 
 }
 
 // MyTasks lists the open tasks assigned to the DSL by — follow-ups and
-// referral chases — overdue first, then by due date. Tasks of concerns
-// entered in error or closed are done already. DSLs only (anyone else:
+// referral chases — overdue first, then by due date. A closed concern's
+// open tasks are listed (closing ends no task); a concern entered in error
+// has none. DSLs only (anyone else:
 // db.ErrNotFound). It reads only names and dates: not audited.
 func (s *Service) MyTasks(ctx context.Context, by actor.Actor) ([]Task, error) {
 	if !isDSL(by) {
@@ -127,7 +165,7 @@ func (s *Service) CompleteTask(ctx context.Context, by actor.Actor, taskID int64
 	}
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		var ref string
-		err := tx.QueryRow(ctx, `UPDATE concern_tasks t SET done_at = now(), done_by = $3
+		err := tx.QueryRow(ctx, `UPDATE concern_tasks t SET done_at = now(), done_by = $3, outcome = 'done'
 			FROM concerns c
 			WHERE t.school_id = $1 AND t.id = $2 AND t.done_at IS NULL
 			  AND c.school_id = t.school_id AND c.id = t.concern_id AND concern_visible_to(c.school_id, c.id, c.restricted, $3)

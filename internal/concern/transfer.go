@@ -9,6 +9,7 @@ import (
 
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // EntryTransfer is a chronology entry for a child's move to another
@@ -36,23 +37,23 @@ func transferEntries(ctx context.Context, q db.Querier, schoolID, childID int64,
 	_, err := pgx.ForEachRow(rows, []any{&id, &school, &dsl, &left, &due, &created, &by, &sent, &sentBy, &sentHow,
 		&received, &receivedBy}, func() error {
 		ref := "T-" + strconv.FormatInt(id, 10)
-		out = append(out, Entry{Kind: EntryTransfer, At: created, Ref: ref, By: by, Title: "Moving to " + school,
-			Details: []Detail{{"Left", left.Format("2 January 2006")}, {"Their DSL", dsl},
-				{"File due by", due.Format("2 January 2006")}}})
+		out = append(out, Entry{Kind: EntryTransfer, At: created, Recorded: created, Ref: ref, By: by, Title: "Moving to " + school,
+			Details: []Detail{{"Left", when.Day(left)}, {"Their DSL", dsl},
+				{"File due by", when.Day(due)}}})
 		if sent != nil {
-			out = append(out, Entry{Kind: EntryTransfer, At: *sent, Ref: ref, By: sentBy, Title: "Safeguarding file sent to " + school,
+			out = append(out, Entry{Kind: EntryTransfer, At: *sent, Recorded: *sent, Ref: ref, By: sentBy, Title: "Safeguarding file sent to " + school,
 				Details: []Detail{{"How", sentHow}}})
 		}
 		switch {
 		case received != nil:
-			out = append(out, Entry{Kind: EntryTransfer, At: *received, Ref: ref, By: receivedBy,
+			out = append(out, Entry{Kind: EntryTransfer, At: *received, Recorded: *received, Ref: ref, By: receivedBy,
 				Title: "Receipt of the file confirmed by " + school})
 		case pupil.Today(now).After(due):
 			what := "not sent"
 			if sent != nil {
 				what = "sent, receipt not confirmed"
 			}
-			out = append(out, Entry{Kind: EntryTransfer, At: due.Add(24 * time.Hour), DateOnly: true, Ref: ref,
+			out = append(out, Entry{Kind: EntryTransfer, At: dayMoment(due.AddDate(0, 0, 1), time.Time{}), DateOnly: true, Ref: ref,
 				Title: "Transfer overdue: the file is " + what})
 		}
 		return nil

@@ -96,8 +96,25 @@ func (e *StateError) Error() string { return e.Msg }
 // Unwrap makes errors.Is(err, ErrState) true.
 func (e *StateError) Unwrap() error { return ErrState }
 
+// OrderError means a step of the lifecycle was taken out of its order:
+// deciding before acknowledging, closing before a decision, reopening an
+// open concern. Nothing changed, so it is no conflict: the page says what
+// must happen first (First, "" when nothing can make the step fit) before
+// the DSL types, and keeps what they typed. errors.Is(err, ErrState) is
+// true of it.
+type OrderError struct {
+	Msg   string
+	First Op // the step that must come first: OpAcknowledge, OpDecide, OpReopen, or ""
+}
+
+func (e *OrderError) Error() string { return e.Msg }
+
+// Unwrap makes errors.Is(err, ErrState) true.
+func (e *OrderError) Unwrap() error { return ErrState }
+
 // next is the lifecycle rule: the status a concern in status from has after
-// op, or a *StateError. A concern entered in error changes no more.
+// op, or a *OrderError when op is out of order (a *StateError when the
+// concern, entered in error, changes no more).
 func next(from Status, inError bool, op Op) (Status, error) {
 	if inError {
 		return from, &StateError{"This concern was marked entered in error: it can no longer be changed"}
@@ -107,33 +124,33 @@ func next(from Status, inError bool, op Op) (Status, error) {
 		if from == Submitted {
 			return Acknowledged, nil
 		}
-		return from, &StateError{"This concern has already been acknowledged"}
+		return from, &OrderError{Msg: "This concern has already been acknowledged"}
 	case OpDecide:
 		switch from {
 		case Acknowledged, InProgress:
 			return InProgress, nil
 		case Submitted:
-			return from, &StateError{"Acknowledge the concern before recording a decision"}
+			return from, &OrderError{"Acknowledge the concern before recording a decision", OpAcknowledge}
 		}
-		return from, &StateError{"Reopen the concern before recording a decision"}
+		return from, &OrderError{"Reopen the concern before recording a decision: it is closed", OpReopen}
 	case OpClose:
 		switch from {
 		case Acknowledged, InProgress:
 			return Closed, nil
 		case Submitted:
-			return from, &StateError{"Acknowledge the concern before closing it"}
+			return from, &OrderError{"Acknowledge the concern before closing it", OpAcknowledge}
 		}
-		return from, &StateError{"This concern is already closed"}
+		return from, &OrderError{Msg: "This concern is already closed"}
 	case OpReopen:
 		if from == Closed {
 			return InProgress, nil
 		}
-		return from, &StateError{"Only a closed concern can be reopened"}
+		return from, &OrderError{Msg: "Only a closed concern can be reopened: this one is open"}
 	case OpEnteredInError:
 		return from, nil
 	case OpTriage:
 		if from == Closed {
-			return from, &StateError{"Reopen the concern before changing it"}
+			return from, &OrderError{"Reopen the concern before changing it", OpReopen}
 		}
 		return from, nil
 	}

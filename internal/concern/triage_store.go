@@ -223,10 +223,10 @@ func schoolDSLs(ctx context.Context, q db.Querier, schoolID int64) ([]Person, er
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Person])
 }
 
-// closeTasks marks a concern's open tasks done (the concern is closed or
-// entered in error).
+// closeTasks ends a concern's open tasks because it was entered in error
+// (it is then on no list and no chronology).
 func closeTasks(ctx context.Context, q db.Querier, by actor.Actor, concernID int64) error {
-	_, err := q.Exec(ctx, `UPDATE concern_tasks SET done_at = now(), done_by = $3
+	_, err := q.Exec(ctx, `UPDATE concern_tasks SET done_at = now(), done_by = $3, outcome = 'entered_in_error'
 		WHERE school_id = $1 AND concern_id = $2 AND done_at IS NULL`, by.SchoolID, concernID, by.UserID)
 	return err
 }

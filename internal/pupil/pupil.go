@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Child is one child on a school's roll.
@@ -42,7 +44,7 @@ func (c Child) Describe() string {
 		parts = append(parts, c.YearGroup.String())
 	}
 	if c.DateOfBirth != nil {
-		parts = append(parts, "born "+c.DateOfBirth.Format("2 January 2006"))
+		parts = append(parts, "born "+when.Day(*c.DateOfBirth))
 	}
 	if c.AddedInline {
 		parts = append(parts, "not on the roll")

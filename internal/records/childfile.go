@@ -22,6 +22,7 @@ import (
 	"github.com/havenschools/haven/internal/pdf"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // A child's file: everything Haven holds about one child, to send to the
@@ -66,7 +67,7 @@ func (f ChildFile) Chronology() []FileEntry {
 	for _, c := range f.About {
 		e := FileEntry{At: c.HappenedOn.Time, DateOnly: true, Ref: c.Ref, By: c.RecordedBy,
 			Title: "Concern " + c.Ref + " recorded"}
-		e.Details = append(e.Details, concern.Detail{Label: "Recorded", Value: c.RecordedAt.In(london).Format("2 January 2006 at 15:04")})
+		e.Details = append(e.Details, concern.Detail{Label: "Recorded", Value: when.Moment(c.RecordedAt)})
 		if c.Location != "" {
 			e.Details = append(e.Details, concern.Detail{Label: "Where", Value: c.Location})
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Subject access: for a child's request, or a parent's, a DSL starts a
@@ -170,7 +171,7 @@ func (s *Service) StartSAR(ctx context.Context, by actor.Actor, childID int64, f
 					[2]string{c.Ref + ": decision, the child's wishes", d.ChildsWishes}, [2]string{c.Ref + ": decision, parents not told because", d.ParentsWhyNot})
 			}
 			for _, a := range c.Actions {
-				steps = append(steps, [2]string{c.Ref + ": action on " + a.On.Format("2 January 2006"), a.Note},
+				steps = append(steps, [2]string{c.Ref + ": action on " + when.Day(a.On.Time), a.Note},
 					[2]string{c.Ref + ": feedback on the action", a.FeedbackNote})
 			}
 			for _, ad := range c.Addenda {

@@ -14,6 +14,7 @@ import (
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/page"
 )
 
@@ -176,7 +177,7 @@ func (s *Server) handleTransferCreate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return recordsErr(err)
 	}
-	s.sessions.Put(r.Context(), sessFlash, "Transfer recorded: the file is due by "+t.DueOn.Format("2 January 2006"))
+	s.sessions.Put(r.Context(), sessFlash, "Transfer recorded: the file is due by "+when.Day(t.DueOn))
 	http.Redirect(w, r, "/transfers/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -222,6 +223,9 @@ func (s *Server) changed(w http.ResponseWriter, r *http.Request, ref string, err
 	if st, ok := errors.AsType[*concern.StateError](err); ok {
 		return render(w, r, http.StatusConflict, page.ConflictPage(page.ConflictView{Ref: ref, Reason: st.Msg, Entered: entered}))
 	}
+	if o, ok := errors.AsType[*concern.OrderError](err); ok {
+		return render(w, r, http.StatusConflict, page.ConflictPage(page.ConflictView{Ref: ref, Reason: o.Msg, Entered: entered}))
+	}
 	if p, ok := errors.AsType[validate.Problems](err); ok && onProblems != nil {
 		return onProblems(p)
 	}
@@ -245,7 +249,13 @@ func (s *Server) caseProblems(w http.ResponseWriter, r *http.Request, v page.Cas
 func (s *Server) handleAcknowledge(w http.ResponseWriter, r *http.Request) error {
 	ref := chi.URLParam(r, "ref")
 	err := s.concerns.Acknowledge(r.Context(), actorFrom(r), ref, formVersion(r))
-	return s.changed(w, r, ref, err, "You have acknowledged "+ref+" and it is assigned to you", nil, nil)
+	then := r.PostFormValue("then") // "Acknowledge and continue" on the page of a step that needs it first
+	if err != nil || !slices.Contains([]string{"decision", "close", "action"}, then) {
+		return s.changed(w, r, ref, err, "You have acknowledged "+ref+" and it is assigned to you", nil, nil)
+	}
+	s.flash(r, "You have acknowledged "+ref+" and it is assigned to you")
+	http.Redirect(w, r, "/concerns/"+ref+"/"+then, http.StatusSeeOther)
+	return nil
 }
 
 // handleAssign handles POST /concerns/{ref}/assign.
@@ -303,7 +313,10 @@ func (s *Server) currentVersion(r *http.Request, ref string) (int, error) {
 // handleDecisionPage handles GET /concerns/{ref}/decision, "Record decision".
 func (s *Server) handleDecisionPage(w http.ResponseWriter, r *http.Request) error {
 	ref := chi.URLParam(r, "ref")
-	v, err := s.currentVersion(r, ref)
+	v, err := s.concerns.Ready(r.Context(), actorFrom(r), ref, concern.OpDecide)
+	if o, ok := errors.AsType[*concern.OrderError](err); ok {
+		return render(w, r, http.StatusOK, page.DecisionPage(page.DecisionView{Ref: ref, Order: page.OrderOf(o, ref, v, "decision", false)}))
+	}
 	if err != nil {
 		return err
 	}
@@ -317,6 +330,10 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
 		Reason: r.PostFormValue(concern.FieldReason), Parents: r.PostFormValue(concern.FieldParents),
 		ParentsWhyNot: r.PostFormValue(concern.FieldParentsWhyNot), ChildsWishes: r.PostFormValue(concern.FieldChildsWishes)}
 	err := s.concerns.RecordDecision(r.Context(), actorFrom(r), ref, f)
+	if o, ok := errors.AsType[*concern.OrderError](err); ok {
+		return render(w, r, http.StatusConflict, page.DecisionPage(page.DecisionView{Ref: ref, Form: f,
+			Order: page.OrderOf(o, ref, f.Version, "decision", true)}))
+	}
 	entered := []concern.Detail{{Label: "Decision", Value: concern.Outcome(f.Outcome).Label()}, {Label: "Reason", Value: f.Reason},
 		{Label: "Why parents or carers were not told", Value: f.ParentsWhyNot}, {Label: "The child's wishes and feelings", Value: f.ChildsWishes}}
 	return s.changed(w, r, ref, err, "Your decision has been recorded", nonEmpty(entered), func(p validate.Problems) error {
@@ -351,6 +368,8 @@ func (s *Server) handleAction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := concern.ActionForm{Kind: r.PostFormValue(concern.FieldActionKind), On: dateParts(r.PostForm, concern.FieldActionOn),
+		At: concern.TimeParts{Hour: r.PostFormValue(concern.FieldActionAt + "-hour"), Minute: r.PostFormValue(concern.FieldActionAt + "-minute"),
+			AmPm: r.PostFormValue(concern.FieldActionAt + "-ampm")},
 		Note: r.PostFormValue(concern.FieldNote), AgencyRef: r.PostFormValue(concern.FieldAgencyRef),
 		FollowUp: dateParts(r.PostForm, concern.FieldFollowUp)}
 	err := s.concerns.RecordAction(r.Context(), actorFrom(r), ref, f)
@@ -364,12 +383,19 @@ func (s *Server) handleAction(w http.ResponseWriter, r *http.Request) error {
 // reasonKinds are the one-reason pages: the route's last part.
 var reasonKinds = map[string]string{"close": "Close concern", "reopen": "Reopen concern", "entered-in-error": "Entered in error"}
 
+// reasonOps are the lifecycle steps of the one-reason pages.
+var reasonOps = map[string]concern.Op{"close": concern.OpClose, "reopen": concern.OpReopen, "entered-in-error": concern.OpEnteredInError}
+
 // handleReasonPage handles GET /concerns/{ref}/close, …/reopen and
 // …/entered-in-error.
 func (s *Server) handleReasonPage(kind string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ref := chi.URLParam(r, "ref")
-		v, err := s.currentVersion(r, ref)
+		v, err := s.concerns.Ready(r.Context(), actorFrom(r), ref, reasonOps[kind])
+		if o, ok := errors.AsType[*concern.OrderError](err); ok {
+			return render(w, r, http.StatusOK, page.ReasonPage(page.ReasonView{Ref: ref, Kind: kind, Version: v,
+				Order: page.OrderOf(o, ref, v, kind, false)}))
+		}
 		if err != nil {
 			return err
 		}
@@ -399,6 +425,10 @@ func (s *Server) handleReason(kind string) handlerFunc {
 			text = r.PostFormValue(concern.FieldReason)
 			err = s.concerns.MarkEnteredInError(r.Context(), by, ref, concern.ReasonForm{Version: version, Reason: text})
 			done = "The concern has been marked entered in error. It is on no chronology and off the queue"
+		}
+		if o, ok := errors.AsType[*concern.OrderError](err); ok {
+			return render(w, r, http.StatusConflict, page.ReasonPage(page.ReasonView{Ref: ref, Kind: kind, Version: version,
+				Text: text, Order: page.OrderOf(o, ref, version, kind, true)}))
 		}
 		entered := nonEmpty([]concern.Detail{{Label: reasonKinds[kind], Value: text}})
 		return s.changed(w, r, ref, err, done, entered, func(p validate.Problems) error {

@@ -15,15 +15,15 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
-	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/layout"
 	"github.com/havenschools/haven/web/ui"
 )
 
 // dateTime shows a moment as people in an English school read it.
 func dateTime(t time.Time) string {
-	return t.In(school.London).Format("2 January 2006 at 15:04")
+	return when.Moment(t)
 }
 
 // UsersPage is the admins' "Users" page.

@@ -41,7 +41,7 @@ func TestAuditLogPage(t *testing.T) {
 	html := renderHTML(t, page.AuditLog(p))
 	for _, want := range []string{
 		"<h1 class=\"govuk-heading-xl\">Audit log</h1>",
-		"1 Sep 2026, 08:30:05",
+		"8:30:05am, 1 September 2026",
 		"Zoe Ng", "DSL", "concern.view", "concern C-2026-000123", "192.0.2.10",
 		"{&#34;tab&#34;:&#34;&lt;chronology&gt;&#34;}", // details escaped
 		"Haven (automatic)", "Not signed in",
@@ -88,7 +88,7 @@ func TestWhoHasSeen(t *testing.T) {
 		{UserID: 3, UserName: "Dee Ess", Role: actor.DSL, Deputy: true, First: at, At: at, Count: 1, Action: "attachment.download"},
 	}))
 	for _, want := range []string{"Who has seen this", "Hal Head (Head)", "Viewed the concern once", "Dee Ess (Deputy DSL)",
-		"1 December 2026, 9:00am to 9:07am", "Viewed 15 times", "Downloaded a file once"} {
+		"9am to 9:07am, 1 December 2026", "Viewed 15 times", "Downloaded a file once"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the list lacks %q", want)
 		}

@@ -59,8 +59,8 @@ func kindItems() []ui.Choice {
 }
 
 func entryDate(e concern.Entry) string {
-	if e.DateOnly {
-		return dateOnly(e.At)
+	if e.DateOnly { // the day only: its moment (concern.Entry) is not a time anyone gave
+		return londonDate(e.At)
 	}
 	return londonDateTime(e.At)
 }
@@ -133,7 +133,7 @@ func ChronologyPage(v ChronologyView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Print {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<p class=\"govuk-body\" id=\"printed\">Confidential: safeguarding record. Printed on ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<p class=\"govuk-body\" id=\"printed\">Confidential: safeguarding record. Printed at ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

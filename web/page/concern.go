@@ -2,7 +2,6 @@ package page
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -11,6 +10,7 @@ import (
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/ui"
 )
 
@@ -231,14 +231,14 @@ func fileSize(n int64) string {
 	return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + " MB"
 }
 
-// londonTime formats t as a time of day in Europe/London: "10:42am".
-func londonTime(t time.Time) string { return strings.ToLower(t.In(pupil.London()).Format("3:04PM")) }
+// londonTime formats t as a time of day in Europe/London: "10:42am" (internal/when).
+func londonTime(t time.Time) string { return when.Time(t) }
 
 // londonDate formats t as a date in Europe/London: "27 November 2026".
-func londonDate(t time.Time) string { return t.In(pupil.London()).Format("2 January 2006") }
+func londonDate(t time.Time) string { return when.Date(t) }
 
-// dateOnly formats a date (stored as midnight UTC).
-func dateOnly(t time.Time) string { return t.Format("2 January 2006") }
+// dateOnly formats a date (stored as midnight UTC): "27 November 2026".
+func dateOnly(t time.Time) string { return when.Day(t) }
 
 func categoryName(cats []school.Category, key string) string {
 	for _, c := range cats {

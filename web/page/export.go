@@ -7,8 +7,8 @@ import (
 
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/records"
-	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/ui"
 )
 
@@ -74,7 +74,7 @@ type ExportPage struct {
 }
 
 // exportWhen shows a moment in the school's time zone.
-func exportWhen(t time.Time) string { return t.In(school.London).Format("2 Jan 2006, 15:04") }
+func exportWhen(t time.Time) string { return when.Moment(t) }
 
 func exportWhenPtr(t *time.Time) string {
 	if t == nil {
@@ -94,10 +94,10 @@ func exportWhat(e records.Export) string {
 	s := "Concerns, " + string(e.Format)
 	f := e.Filter
 	if !f.From.IsZero() {
-		s += ", from " + f.From.Format("2 Jan 2006")
+		s += ", from " + when.Day(f.From)
 	}
 	if !f.To.IsZero() {
-		s += ", to " + f.To.Format("2 Jan 2006")
+		s += ", to " + when.Day(f.To)
 	}
 	if f.Status != "" {
 		s += ", status " + f.Status

@@ -11,6 +11,7 @@ import (
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/ui"
 )
 
@@ -305,16 +306,38 @@ func viewWhat(v audit.View) string {
 	return v.Action
 }
 
-func londonDateTime(t time.Time) string {
-	return londonDate(t) + " at " + londonTime(t)
-}
+// londonDateTime formats a moment in Europe/London: "2:30pm, 7 December 2026".
+func londonDateTime(t time.Time) string { return when.Moment(t) }
 
 // DecisionView is the "Record decision" page.
 type DecisionView struct {
 	Ref      string
 	Form     concern.DecisionForm
 	Problems validate.Problems
+	// Order, when set, is what must happen before a decision (the form is
+	// shown only when it was posted, to keep what was typed).
+	Order *OrderView
 }
+
+// OrderView is a step taken out of its order (concern.OrderError): the
+// rule in words, and the step that must come first, offered.
+type OrderView struct {
+	Ref     string
+	Msg     string
+	First   concern.Op
+	Version int    // the concern's version, for "Acknowledge and continue"
+	Then    string // the page to return to after acknowledging: "decision", "close"
+	Posted  bool   // the form was posted (an old tab): it is shown again as typed
+}
+
+// OrderOf is the view of e on the page then ("decision", "close",
+// "reopen") of the concern ref at version.
+func OrderOf(e *concern.OrderError, ref string, version int, then string, posted bool) *OrderView {
+	return &OrderView{Ref: ref, Msg: e.Msg, First: e.First, Version: version, Then: then, Posted: posted}
+}
+
+// showForm reports whether a page with the order o shows its form.
+func (o *OrderView) showForm() bool { return o == nil || o.Posted }
 
 func outcomeItems() []ui.Choice {
 	var items []ui.Choice
@@ -322,6 +345,15 @@ func outcomeItems() []ui.Choice {
 		items = append(items, ui.Choice{Value: string(o), Text: o.Label()})
 	}
 	return items
+}
+
+// actionWhen is when an action was done: "2:48pm, 7 December 2026", or
+// its date when no time was given.
+func actionWhen(a concern.Action) string {
+	if a.DoneAt != nil {
+		return londonDateTime(*a.DoneAt)
+	}
+	return dateOnly(a.On)
 }
 
 // ActionView is the "Record action" page.
@@ -349,6 +381,9 @@ func (v ActionView) errorLinks() []ui.ErrorLink {
 		if l.Href == "#"+concern.FieldActionOn || l.Href == "#"+concern.FieldFollowUp {
 			links[i].Href += "-day"
 		}
+		if l.Href == "#"+concern.FieldActionAt {
+			links[i].Href += "-hour"
+		}
 	}
 	return links
 }
@@ -361,6 +396,7 @@ type ReasonView struct {
 	Version  int
 	Text     string
 	Problems validate.Problems
+	Order    *OrderView // as DecisionView's
 }
 
 func (v ReasonView) field() string {
@@ -461,4 +497,12 @@ func sentence(s string) string {
 		return s
 	}
 	return s + "."
+}
+
+// title is "This concern has changed" for a real conflict only.
+func (v ConflictView) title() string {
+	if v.Reason != "" {
+		return "This cannot be done now"
+	}
+	return "This concern has changed"
 }

@@ -1,0 +1,84 @@
+package when_test
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// humanLayout matches a Go time layout written for people: a 24-hour or
+// 12-hour clock, or a date in words. People's dates and times are made by
+// this package only, so they read the same everywhere.
+var humanLayout = regexp.MustCompile(`15:04|3:04|"3PM|PM"|"2 January|"2 Jan|January 2006|Jan 2006|Monday 2`)
+
+// allowed are the layouts outside this package that are not for people,
+// each with why: file → the text of the line that may match.
+var allowed = map[string]string{
+	"internal/school/settings.go":  `hm := t.Format("15:04")`,               // compared with the settings' "08:30", not shown
+	"internal/audit/checkpoint.go": `2006-01-02T15:04:05.000000Z`,           // the signed checkpoint's machine format
+	"internal/audit/hash.go":       `"2006-01-02T15:04:05.000000Z"`,         // the hash chain's machine format
+	"internal/bench/report.go":     `Format("2 January 2006 at 15:04 UTC")`, // a developer's benchmark report, in UTC
+	"web/page/dashboard.go":        `Format("Jan 2006")`,                    // a chart's month labels, not a date
+}
+
+func TestNoTimeLayoutsForPeopleOutsideThisPackage(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "..")
+	var checked int
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			switch rel {
+			case "node_modules", ".git", ".data", "bin", "internal/when", "docs":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(rel, "_test.go") || strings.HasSuffix(rel, "_templ.go") ||
+			!(strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, ".templ")) {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		checked++
+		for i, line := range strings.Split(string(b), "\n") {
+			if !humanLayout.MatchString(line) {
+				continue
+			}
+			if ok := allowed[rel]; ok != "" && strings.Contains(line, ok) {
+				continue
+			}
+			t.Errorf("%s:%d makes a date or time for people with its own layout; use internal/when (or web/page's londonDate, londonDateTime …): %s",
+				rel, i+1, strings.TrimSpace(line))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 100 {
+		t.Fatalf("checked %d files: the walk did not find the source", checked)
+	}
+}
+
+func TestTheLayoutCheckFindsA24HourClock(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{
+		`{ t.In(school.London).Format("2 January 2006 at 15:04") }`,
+		`strings.ToLower(saved.Format("3:04PM"))`,
+		`created.Format("15:04 on Monday 2 January")`,
+	} {
+		if !humanLayout.MatchString(line) {
+			t.Errorf("not caught: %s", line)
+		}
+	}
+}
