@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/school"
 )
 
@@ -351,7 +352,8 @@ func LowLevelFlag(reported []time.Time, lastReview time.Time, r FlagRule, now ti
 	if f.InWindow < r.Count {
 		return f
 	}
-	f.Reason = fmt.Sprintf("%d low-level concerns about this person in the last %d days (the school flags %d)", f.InWindow, r.Days, r.Count)
+	f.Reason = fmt.Sprintf("%s about this person in the last %s (the school flags %d)",
+		plural.Count(f.InWindow, "low-level concern", "low-level concerns"), plural.Count(r.Days, "day", "days"), r.Count)
 	if !lastReview.IsZero() && lastReview.After(latest) {
 		f.Reviewed = true
 		return f

@@ -16,6 +16,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -464,9 +465,9 @@ func (s *Service) ReviewRetention(ctx context.Context, only []int64) ([]SchoolRe
 			}
 			r.Emailed = true
 			if err := s.emailTeam(ctx, tx, school, "Records due for a retention review",
-				fmt.Sprintf("%d children's records in Haven are due for a retention review: keep them, mark them "+
+				fmt.Sprintf("%s in Haven due for a retention review: keep them, mark them "+
 					"\"Do not destroy\", or sign their deletion off (a DSL and an admin).\n\nSee the review queue "+
-					"(you will be asked to sign in):\n%s/retention\n", len(r.Children), s.baseURL)); err != nil {
+					"(you will be asked to sign in):\n%s/retention\n", plural.Count(len(r.Children), "child's record is", "children's records are"), s.baseURL)); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, sys, audit.Event{Action: "retention.review", Details: map[string]any{"due": len(r.Children)}})

@@ -18,6 +18,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -519,9 +520,9 @@ func (s *Service) ChaseTransfers(ctx context.Context) (int, error) {
 			}
 			chased += len(list)
 			return s.emailTeam(ctx, tx, schoolID, "Children's files to send or chase",
-				fmt.Sprintf("%d children's safeguarding files are due to reach their new schools by tomorrow or are overdue "+
+				fmt.Sprintf("%s due to reach their new schools by tomorrow or overdue "+
 					"(%d overdue). Send them, or chase the receiving DSL's confirmation of receipt.\n\nSee the transfers "+
-					"(you will be asked to sign in):\n%s/transfers\n", len(list), overdue, s.baseURL))
+					"(you will be asked to sign in):\n%s/transfers\n", plural.Count(len(list), "child's safeguarding file is", "children's safeguarding files are"), overdue, s.baseURL))
 		})
 		if err != nil {
 			return chased, fmt.Errorf("chase transfers of school %d: %w", schoolID, err)

@@ -252,7 +252,7 @@ func TestRetentionPages(t *testing.T) {
 	}
 	path := "/retention/" + i64(old)
 	dsl := signedInWithCode(t, s.site, "dsl@brookfield.test", s.dslSecret, 0)
-	if got := visible(dsl.Get("/retention").Body); !strings.Contains(got, "1 records due for review") || !strings.Contains(got, "Zoe Oldfield") {
+	if got := visible(dsl.Get("/retention").Body); !strings.Contains(got, "1 record due for review") || !strings.Contains(got, "Zoe Oldfield") {
 		t.Fatalf("the queue:\n%.3000s", got)
 	}
 	r := dsl.PostForm(path+"/do-not-destroy", url.Values{"on": {"yes"}, "reason": {""}})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -104,7 +105,7 @@ func (s *Server) handleRetentionSignOff(w http.ResponseWriter, r *http.Request) 
 	case err != nil:
 		return recordsErr(err)
 	case deleted != nil:
-		s.sessions.Put(r.Context(), sessFlash, "Record deleted: "+strconv.Itoa(deleted.Concerns)+" concerns removed")
+		s.sessions.Put(r.Context(), sessFlash, "Record deleted: "+plural.Count(deleted.Concerns, "concern", "concerns")+" removed")
 		http.Redirect(w, r, "/retention", http.StatusSeeOther)
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -528,9 +529,9 @@ func (s *Server) handleAway(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("You are marked away. %d open concerns and %d tasks were handed over.", h.Concerns, h.Tasks)
+	msg := "You are marked away. " + plural.Count(h.Concerns, "open concern", "open concerns") + " and " + plural.Count(h.Tasks, "task", "tasks") + " were handed over."
 	if h.Kept > 0 {
-		msg += fmt.Sprintf(" %d restricted concerns your colleague may not see stay with you: assign them to someone who may.", h.Kept)
+		msg += " " + plural.Count(h.Kept, "restricted concern your colleague may not see stays", "restricted concerns your colleague may not see stay") + " with you: assign them to someone who may."
 	}
 	s.flash(r, msg)
 	http.Redirect(w, r, "/tasks", http.StatusSeeOther)
