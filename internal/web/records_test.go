@@ -322,7 +322,7 @@ func TestOneRetentionStateOnBothPages(t *testing.T) {
 	if !strings.Contains(mine, "Lift the legal hold") || strings.Contains(mine, "Sign off deletion") {
 		t.Errorf("the child's page of a held record:\n%.2000s", mine)
 	}
-	if !strings.Contains(list, "1 records on legal hold") || !strings.Contains(list, "Nia Later") ||
+	if !strings.Contains(list, "1 record on legal hold") || !strings.Contains(list, "Nia Later") ||
 		!strings.Contains(list, "On legal hold: do not destroy") || !strings.Contains(list, "No records are due for review") {
 		t.Errorf("the retention list with a record held:\n%.2000s", list)
 	}
