@@ -15,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/jobs"
+	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -58,7 +59,7 @@ func exportCmd(ctx context.Context, env Env, args []string) error {
 		by := actor.SystemIn(sc.ID)
 		by.Source = cliSource("export")
 		e, err := records.NewService(pool, nil, cfg.BaseURL).OperatorExport(ctx, by, r, w, func(done, total int) {
-			fmt.Fprintf(env.Stderr, "\r%d of %d concerns", done, total)
+			fmt.Fprintf(env.Stderr, "\r%d of %s", done, plural.Count(total, "concern", "concerns"))
 		})
 		fmt.Fprintln(env.Stderr)
 		if p, ok := errors.AsType[validate.Problems](err); ok {
@@ -69,8 +70,8 @@ func exportCmd(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		if *out != "" {
-			fmt.Fprintf(env.Stdout, "Exported %d concerns of %s to %s (%d bytes); recorded as export %s.\n",
-				e.RowsDone, sc.Name, *out, e.SizeBytes, e.PublicID)
+			fmt.Fprintf(env.Stdout, "Exported %s of %s to %s (%d bytes); recorded as export %s.\n",
+				plural.Count(e.RowsDone, "concern", "concerns"), sc.Name, *out, e.SizeBytes, e.PublicID)
 		}
 		return nil
 	})
@@ -162,16 +163,17 @@ func retentionCmd(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return fmt.Errorf("concerns about adults of school %d: %w", r.SchoolID, err)
 			}
-			fmt.Fprintf(env.Stdout, "School %d: %d children's records and %d concerns about adults due for review",
-				r.SchoolID, len(r.Children), len(due)-removed)
+			fmt.Fprintf(env.Stdout, "School %d: %s and %s due for review", r.SchoolID,
+				plural.Count(len(r.Children), "child's record", "children's records"),
+				plural.Count(len(due)-removed, "concern about an adult", "concerns about adults"))
 			if removed > 0 {
-				fmt.Fprintf(env.Stdout, "; %d concerns about adults removed (two sign-offs)", removed)
+				fmt.Fprintf(env.Stdout, "; %s removed (two sign-offs)", plural.Count(removed, "concern about an adult", "concerns about adults"))
 			}
 			if len(r.Held) > 0 {
-				fmt.Fprintf(env.Stdout, "; %d children's records on legal hold skipped", len(r.Held))
+				fmt.Fprintf(env.Stdout, "; %s on legal hold skipped", plural.Count(len(r.Held), "child's record", "children's records"))
 			}
 			if len(held) > 0 {
-				fmt.Fprintf(env.Stdout, "; %d concerns about adults on legal hold skipped", len(held))
+				fmt.Fprintf(env.Stdout, "; %s on legal hold skipped", plural.Count(len(held), "concern about an adult", "concerns about adults"))
 			}
 			if r.Emailed {
 				fmt.Fprint(env.Stdout, "; the DSLs were emailed")

@@ -50,7 +50,7 @@ func TestExportAndRetentionCommands(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "concerns.csv")
 	out, err := run("export", "--school", "st-aidans", "--format", "csv", "--reason", "Ofsted inspection", "--out", file)
-	if err != nil || !strings.Contains(out, "Exported 1 concerns of St Aidan's") {
+	if err != nil || !strings.Contains(out, "Exported 1 concern of St Aidan's") {
 		t.Fatalf("haven export: %v\n%s", err, out)
 	}
 	body, err := os.ReadFile(file)
@@ -74,7 +74,7 @@ func TestExportAndRetentionCommands(t *testing.T) {
 	}
 
 	out, err = run("retention", "run")
-	if err != nil || !strings.Contains(out, "1 children's records and 0 concerns about adults due for review") ||
+	if err != nil || !strings.Contains(out, "1 child's record and 0 concerns about adults due for review") ||
 		!strings.Contains(out, "review date 2024-01-01") || strings.Contains(out, "Oldfield") {
 		t.Errorf("haven retention run: %v\n%s", err, out)
 	}
@@ -90,7 +90,7 @@ func TestExportAndRetentionCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err = run("retention", "run")
-	if err != nil || !strings.Contains(out, "1 children's records and 0 concerns about adults due for review; 1 children's records on legal hold skipped") ||
+	if err != nil || !strings.Contains(out, "1 child's record and 0 concerns about adults due for review; 1 child's record on legal hold skipped") ||
 		!strings.Contains(out, fmt.Sprintf("child %d  review date 2040-06-01  On legal hold: do not destroy: skipped", held)) ||
 		strings.Contains(out, "Inquiry") {
 		t.Errorf("haven retention run with a record on hold: %v\n%s", err, out)

@@ -215,7 +215,7 @@ func (s *site) signInDSL(t *testing.T, email string) *client {
 
 var (
 	submissionRE = regexp.MustCompile(`name="submission_id" value="([0-9a-f-]{36})"`)
-	receiptRE    = regexp.MustCompile(`^/concerns/(C-\d{4}-\d{6,})/submitted$`)
+	receiptRE    = regexp.MustCompile(`^/concerns/(C-\d{4}-\d{6,})/submitted(?:\?again=1)?$`) // ?again=1: the repeat of a submission already stored
 )
 
 // concernForm is a complete "Report a concern" form about the site's
