@@ -148,6 +148,8 @@ var routes = map[string]Rule{
 	"POST /concerns/{ref}/access":                   Roles(actor.DSL),
 	"GET /tasks":                                    Roles(actor.DSL),
 	"POST /tasks/{id}/done":                         Roles(actor.DSL),
+	"GET /tasks/{id}/chase":                         Roles(actor.DSL),
+	"POST /tasks/{id}/chase":                        Roles(actor.DSL),
 	"POST /away":                                    Roles(actor.DSL),
 	"POST /away/back":                               Roles(actor.DSL),
 	"GET /dashboard":                                Roles(actor.DSL),

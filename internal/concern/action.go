@@ -293,10 +293,7 @@ func (s *Service) RecordAction(ctx context.Context, by actor.Actor, ref string, 
 			}
 		}
 		if ActionKind(f.Kind) == ActionReferral {
-			cal, err := school.CalendarOf(ctx, tx, by.SchoolID)
-			if errors.Is(err, db.ErrNotFound) {
-				cal, err = school.Calendar{Days: []int{1, 2, 3, 4, 5}}, nil // a school without settings: weekdays
-			}
+			cal, err := calendarOf(ctx, tx, by.SchoolID)
 			if err != nil {
 				return err
 			}
@@ -332,18 +329,7 @@ func (s *Service) RecordFeedback(ctx context.Context, by actor.Actor, ref string
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE concern_actions SET feedback_at = now(), feedback_by = $4, feedback_note = $5
-			WHERE school_id = $1 AND concern_id = $2 AND id = $3 AND kind = 'referral' AND feedback_at IS NULL`,
-			by.SchoolID, c.ID, actionID, by.UserID, note)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return db.ErrNotFound
-		}
-		if _, err := tx.Exec(ctx, `UPDATE concern_tasks SET done_at = now(), done_by = $3, outcome = 'feedback'
-			WHERE school_id = $1 AND action_id = $2 AND kind = 'referral_chase' AND done_at IS NULL`,
-			by.SchoolID, actionID, by.UserID); err != nil {
+		if err := recordFeedback(ctx, tx, by, c.ID, actionID, note); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, by, auditEvent("concern.referral_feedback", ref, map[string]any{"action_id": actionID}))
@@ -352,6 +338,36 @@ func (s *Service) RecordFeedback(ctx context.Context, by actor.Actor, ref string
 		return fmt.Errorf("record feedback on %s: %w", ref, err)
 	}
 	return nil
+}
+
+// recordFeedback stores the agency's feedback on the referral actionID of
+// the concern concernID and ends its open chase (outcome feedback): the
+// thing the chase waited for has arrived. A referral that is unknown or
+// already has its feedback is db.ErrNotFound.
+func recordFeedback(ctx context.Context, q db.Querier, by actor.Actor, concernID, actionID int64, note string) error {
+	tag, err := q.Exec(ctx, `UPDATE concern_actions SET feedback_at = now(), feedback_by = $4, feedback_note = $5
+		WHERE school_id = $1 AND concern_id = $2 AND id = $3 AND kind = 'referral' AND feedback_at IS NULL`,
+		by.SchoolID, concernID, actionID, by.UserID, note)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return db.ErrNotFound
+	}
+	_, err = q.Exec(ctx, `UPDATE concern_tasks SET done_at = now(), done_by = $3, outcome = 'feedback'
+		WHERE school_id = $1 AND action_id = $2 AND kind = 'referral_chase' AND done_at IS NULL`,
+		by.SchoolID, actionID, by.UserID)
+	return err
+}
+
+// calendarOf is the school's calendar; a school without settings works
+// on weekdays.
+func calendarOf(ctx context.Context, q db.Querier, schoolID int64) (school.Calendar, error) {
+	cal, err := school.CalendarOf(ctx, q, schoolID)
+	if errors.Is(err, db.ErrNotFound) {
+		return school.Calendar{Days: []int{1, 2, 3, 4, 5}}, nil
+	}
+	return cal, err
 }
 
 // doneAtSQL is the moment an action of concern_actions a was done, when

@@ -14,6 +14,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/validate"
 )
 
 // TaskKind is why a task exists.
@@ -156,8 +157,9 @@ func (s *Service) CountMyTasks(ctx context.Context, by actor.Actor) (int, error)
 	return n, nil
 }
 
-// CompleteTask marks a task done. Any DSL who may see its concern may do
-// it; an unknown, done or hidden task is db.ErrNotFound. Audited as
+// CompleteTask marks a follow-up task done. Any DSL who may see its
+// concern may do it; an unknown, done or hidden task is db.ErrNotFound, and
+// so is a referral chase, which ends with what happened (EndChase). Audited as
 // task.done on the concern.
 func (s *Service) CompleteTask(ctx context.Context, by actor.Actor, taskID int64) error {
 	if !isDSL(by) {
@@ -167,7 +169,7 @@ func (s *Service) CompleteTask(ctx context.Context, by actor.Actor, taskID int64
 		var ref string
 		err := tx.QueryRow(ctx, `UPDATE concern_tasks t SET done_at = now(), done_by = $3, outcome = 'done'
 			FROM concerns c
-			WHERE t.school_id = $1 AND t.id = $2 AND t.done_at IS NULL
+			WHERE t.school_id = $1 AND t.id = $2 AND t.done_at IS NULL AND t.kind = 'follow_up'
 			  AND c.school_id = t.school_id AND c.id = t.concern_id AND concern_visible_to(c.school_id, c.id, c.restricted, $3)
 			RETURNING c.ref`, by.SchoolID, taskID, by.UserID).Scan(&ref)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -181,6 +183,147 @@ func (s *Service) CompleteTask(ctx context.Context, by actor.Actor, taskID int64
 	})
 	if err != nil {
 		return fmt.Errorf("complete task %d: %w", taskID, err)
+	}
+	return nil
+}
+
+// ChaseForm is "Close the chase" as typed: what happened to a referral
+// chase, and a note.
+type ChaseForm struct {
+	Outcome string // "feedback", "chased" or "not_needed"
+	Note    string
+}
+
+// Fields of the chase form.
+const (
+	FieldChaseOutcome = "chase_outcome"
+	FieldChaseNote    = "chase_note"
+)
+
+// ChaseOutcomes are the answers to "What happened?", in the form's order.
+func ChaseOutcomes() []TaskOutcome {
+	return []TaskOutcome{OutcomeFeedback, OutcomeChased, OutcomeNotNeeded}
+}
+
+// ChaseLabel is the answer in words.
+func (o TaskOutcome) ChaseLabel() string {
+	switch o {
+	case OutcomeFeedback:
+		return "Feedback received"
+	case OutcomeChased:
+		return "Chased again"
+	case OutcomeNotNeeded:
+		return "No longer needed"
+	}
+	return string(o)
+}
+
+func (f ChaseForm) check() validate.Problems {
+	p := validate.Problems{}
+	switch TaskOutcome(f.Outcome) {
+	case OutcomeFeedback:
+		if msg := textProblem(f.Note, "the agency's feedback", MaxReasonChars, true); msg != "" {
+			p.Add(FieldChaseNote, msg)
+		}
+	case OutcomeNotNeeded:
+		if msg := textProblem(f.Note, "why the chase is no longer needed", MaxReasonChars, true); msg != "" {
+			p.Add(FieldChaseNote, msg)
+		}
+	case OutcomeChased:
+		if msg := textProblem(f.Note, "the note", MaxReasonChars, false); msg != "" {
+			p.Add(FieldChaseNote, msg)
+		}
+	default:
+		p.Add(FieldChaseOutcome, "Select what happened")
+	}
+	return p
+}
+
+// OpenChase returns the open referral chase taskID, for "Close the chase",
+// to a DSL who may see its concern; anyone else, a done task, a follow-up or
+// a concern entered in error is db.ErrNotFound. It reads only names and
+// dates: not audited.
+func (s *Service) OpenChase(ctx context.Context, by actor.Actor, taskID int64) (Task, error) {
+	if !isDSL(by) {
+		return Task{}, db.ErrNotFound
+	}
+	var t Task
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+taskColumns+` `+taskJoins+`
+			WHERE t.school_id = $1 AND t.id = $2 AND t.kind = 'referral_chase' AND t.done_at IS NULL AND c.entered_in_error_at IS NULL
+			  AND concern_visible_to(c.school_id, c.id, c.restricted, $3)`, by.SchoolID, taskID, by.UserID)
+		var err error
+		t, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Task])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return db.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return Task{}, fmt.Errorf("task %d: %w", taskID, err)
+	}
+	return t, nil
+}
+
+// EndChase ends the open referral chase taskID with what happened (issue
+// 15): the agency's feedback received (the note is the feedback, recorded
+// on the referral as RecordFeedback records it, which is what ends the
+// chase), chased again (a note if any; a new chase, assigned as this one
+// was, falls due the next working day of the school's calendar, so nothing
+// is lost), or no longer needed (a note of why, required). The chronology
+// shows the chase's end and its note. Form problems are validate.Problems;
+// an unknown, done, hidden or non-chase task, or one of a concern entered
+// in error, is db.ErrNotFound. One transaction, audited as task.chase_end
+// (and concern.referral_feedback for feedback).
+func (s *Service) EndChase(ctx context.Context, by actor.Actor, taskID int64, f ChaseForm) error {
+	if !isDSL(by) {
+		return db.ErrNotFound
+	}
+	if p := f.check(); len(p) > 0 {
+		return p
+	}
+	outcome := TaskOutcome(f.Outcome)
+	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
+		var ref string
+		var concernID, actionID, owner int64
+		err := tx.QueryRow(ctx, `SELECT c.ref, c.id, t.action_id, t.assigned_to FROM concern_tasks t
+			JOIN concerns c ON c.school_id = t.school_id AND c.id = t.concern_id
+			WHERE t.school_id = $1 AND t.id = $2 AND t.kind = 'referral_chase' AND t.done_at IS NULL
+			  AND c.entered_in_error_at IS NULL AND concern_visible_to(c.school_id, c.id, c.restricted, $3)
+			FOR UPDATE OF t`, by.SchoolID, taskID, by.UserID).Scan(&ref, &concernID, &actionID, &owner)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return db.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if outcome == OutcomeFeedback {
+			if err := recordFeedback(ctx, tx, by, concernID, actionID, f.Note); err != nil {
+				return err
+			}
+			if err := audit.Record(ctx, tx, by, auditEvent("concern.referral_feedback", ref, map[string]any{"action_id": actionID})); err != nil {
+				return err
+			}
+		} else {
+			if _, err := tx.Exec(ctx, `UPDATE concern_tasks SET done_at = now(), done_by = $3, outcome = $4, note = $5
+				WHERE school_id = $1 AND id = $2`, by.SchoolID, taskID, by.UserID, f.Outcome, strings.TrimSpace(f.Note)); err != nil {
+				return err
+			}
+		}
+		if outcome == OutcomeChased {
+			cal, err := calendarOf(ctx, tx, by.SchoolID)
+			if err != nil {
+				return err
+			}
+			if err := addTask(ctx, tx, by.SchoolID, concernID, actionID, TaskChase, cal.AddWorkingDays(pupil.Today(s.now()), 1), owner); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, by, audit.Event{Action: "task.chase_end", SubjectType: "concern", SubjectID: ref,
+			Details: map[string]any{"task_id": strconv.FormatInt(taskID, 10), "outcome": f.Outcome}})
+	})
+	if err != nil {
+		return fmt.Errorf("end chase %d: %w", taskID, err)
 	}
 	return nil
 }

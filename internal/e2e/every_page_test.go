@@ -98,6 +98,7 @@ var pages = map[string]page{
 	"/concerns/{ref}/entered-in-error": {dsl, []string{"concern"}},
 	"/concerns/{ref}/access":           {dsl, []string{"concern"}},
 	"/tasks":                           {as: dsl},
+	"/tasks/{id}/chase":                {dsl, []string{"chase"}},
 	"/dashboard":                       {as: dsl},
 	"/children/{id}":                   {dsl, []string{"child"}},
 	"/children/{id}/details":           {dsl, []string{"child"}},
@@ -193,6 +194,11 @@ var formStates = []formState{
 	{"Mark a concern entered in error, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
 		tab.Go("/concerns/" + s.ids["concern"] + "/entered-in-error")
 		submitForProblems(t, tab, "Mark as entered in error")
+	}},
+	{"Close a referral chase, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
+		tab.Go("/tasks/" + s.ids["chase"] + "/chase")
+		tab.Choose("What happened?", "No longer needed")
+		submitForProblems(t, tab, "Close the chase")
 	}},
 	{"Who can see this concern, with problems", dsl, func(t *testing.T, s *everyPageSchool, tab *browsertest.Tab) {
 		tab.Go("/concerns/" + s.ids["concern"] + "/access")
@@ -339,6 +345,13 @@ func newEveryPageSchool(t *testing.T) *everyPageSchool {
 	}
 	s.ids["concern"] = handled("Amara gets into a silver car after school.")
 	s.ids["closed"] = handled("Amara was collected by an unknown adult.")
+	// A referral on the open concern, whose chase task "Close the chase" ends.
+	must(t, concerns.RecordAction(ctx, dee, s.ids["concern"], concern.ActionForm{Kind: string(concern.ActionReferral),
+		On: concern.DatePartsOf(time.Now()), Note: "Referred to the front door by phone"}))
+	var chase int64
+	must(t, s.DB.Owner.QueryRow(ctx, `SELECT id FROM concern_tasks WHERE school_id = $1 AND kind = 'referral_chase' AND done_at IS NULL`,
+		s.school).Scan(&chase))
+	s.ids["chase"] = i64(chase)
 	v, err := concerns.Version(ctx, dee, s.ids["closed"])
 	must(t, err)
 	must(t, concerns.Close(ctx, dee, s.ids["closed"], concern.CloseForm{Version: v, Summary: "Social care leading; school monitoring."}))

@@ -110,6 +110,8 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/concerns/{ref}/access", s.h(s.handleAccess))
 				r.Get("/tasks", s.h(s.handleTasks))
 				r.Post("/tasks/{id}/done", s.h(s.handleTaskDone))
+				r.Get("/tasks/{id}/chase", s.h(s.handleChasePage))
+				r.Post("/tasks/{id}/chase", s.h(s.handleChase))
 				r.Post("/away", s.h(s.handleAway))
 				r.Post("/away/back", s.h(s.handleBack))
 				r.Get("/dashboard", s.h(s.handleDashboard))

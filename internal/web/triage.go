@@ -518,6 +518,35 @@ func (s *Server) handleTaskDone(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// handleChasePage handles GET /tasks/{id}/chase, "Close the chase".
+func (s *Server) handleChasePage(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.concerns.OpenChase(r.Context(), actorFrom(r), idParam(r))
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, page.ChasePage(page.ChaseView{Task: t, Now: time.Now()}))
+}
+
+// handleChase handles POST /tasks/{id}/chase: the chase ends with what happened.
+func (s *Server) handleChase(w http.ResponseWriter, r *http.Request) error {
+	by, id := actorFrom(r), idParam(r)
+	f := concern.ChaseForm{Outcome: r.PostFormValue(concern.FieldChaseOutcome), Note: r.PostFormValue(concern.FieldChaseNote)}
+	err := s.concerns.EndChase(r.Context(), by, id, f)
+	if p, ok := errors.AsType[validate.Problems](err); ok {
+		t, err := s.concerns.OpenChase(r.Context(), by, id)
+		if err != nil {
+			return err
+		}
+		return render(w, r, http.StatusUnprocessableEntity, page.ChasePage(page.ChaseView{Task: t, Now: time.Now(), Form: f, Problems: p}))
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(r, page.ChaseDone(f.Outcome))
+	http.Redirect(w, r, "/tasks", http.StatusSeeOther)
+	return nil
+}
+
 // handleAway handles POST /away: hand my open concerns and tasks to a colleague.
 func (s *Server) handleAway(w http.ResponseWriter, r *http.Request) error {
 	colleague := r.PostFormValue(concern.FieldColleague)
