@@ -2,8 +2,9 @@
 // memberships of schools (each with a role), passwords (argon2id), the
 // second factor (TOTP and recovery codes), throttling of guesses kept in
 // Postgres, invitations, password resets, role changes that need a second
-// person's approval, deactivation, and the permission table that every
-// route of the web layer declares its access rule in.
+// person's approval, deactivation, and the vocabulary of access rules
+// (Rule, Stage, Roles, Allows) in which internal/web/routes.go declares who
+// may use each route; auth itself knows no URLs.
 package auth
 
 import (

@@ -20,6 +20,7 @@ import (
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/web"
 )
 
 // The people who visit pages in TestEveryPageIsAccessible: each signs in
@@ -449,7 +450,7 @@ func (s *everyPageSchool) path(t *testing.T, pattern string, p page) string {
 }
 
 // TestEveryPageIsAccessible visits every GET route of the router that
-// renders an HTML page, as someone the permission table lets in, with ids
+// renders an HTML page, as someone the route table lets in, with ids
 // of a school's seeded records, at the narrowest phone (320 px) and desktop
 // sizes, and runs the page checks on each: axe-core, the ids, labels and
 // accessible names of its controls (ExpectWellFormedControls, which axe 4.x
@@ -481,8 +482,8 @@ func TestEveryPageIsAccessible(t *testing.T) {
 			t.Errorf("GET %s is not visited: add it to pages (who sees it, with which seeded ids) or, if it is no HTML page, to notPages with what it is", pattern)
 		case visited:
 			v := visitors[p.as]
-			if rule, _ := auth.RuleFor(http.MethodGet, pattern); !rule.Allows(v.stage, v.role) {
-				t.Errorf("GET %s: the permission table does not let %s in", pattern, p.as)
+			if rule, _ := web.RuleFor(http.MethodGet, pattern); !rule.Allows(v.stage, v.role) {
+				t.Errorf("GET %s: the route table does not let %s in", pattern, p.as)
 			}
 		}
 	}

@@ -190,13 +190,13 @@ func (s *Server) chrome(r *http.Request, si signIn) layout.Chrome {
 // navFor is the navigation of a role (and of the school's chair of
 // governors, who receives concerns about the head): a short primary row of
 // the role's daily work, then "More" (GET /menu) listing everything else
-// under headings. A link is offered only when the permission table lets the
+// under headings. A link is offered only when the route table lets the
 // role open it, so a page opened to a role later appears in its menu then.
 // Current marks the page of path (or a page under it); "More" is current
 // on the menu page and on every page it lists.
 func navFor(role actor.Role, chair bool, path string) (primary []layout.NavItem, more []layout.NavGroup) {
 	allowed := func(href string) bool {
-		rule, ok := auth.RuleFor(http.MethodGet, href)
+		rule, ok := RuleFor(http.MethodGet, href)
 		return ok && rule.Allows(auth.InSchool, role)
 	}
 	under := func(href string) bool { return path == href || strings.HasPrefix(path, href+"/") }
@@ -278,17 +278,17 @@ func navFor(role actor.Role, chair bool, path string) (primary []layout.NavItem,
 	return primary, more
 }
 
-// requireUser lets a request through only when the permission table
-// (auth.RuleFor) allows its session on the matched route: a route without a
-// rule is refused. Someone not far enough through signing in is sent to
+// requireUser lets a request through only when the matched route's rule
+// in routes.go (RuleFor) allows its session: a route without a rule is
+// refused. Someone not far enough through signing in is sent to
 // the next step (sign in, second factor, choose a school) and comes back
 // afterwards; someone whose role the rule excludes gets 403.
 func (s *Server) requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pattern := chi.RouteContext(r.Context()).RoutePattern()
-		rule, ok := auth.RuleFor(r.Method, pattern)
+		rule, ok := RuleFor(r.Method, pattern)
 		if !ok {
-			s.log.ErrorContext(r.Context(), "route has no access rule in internal/auth's permission table",
+			s.log.ErrorContext(r.Context(), "route has no access rule in routes.go",
 				"method", r.Method, "route", pattern)
 			s.fail(w, r, errForbidden)
 			return
@@ -304,25 +304,6 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 		}
 		s.fail(w, r, errForbidden)
 	})
-}
-
-// requireRole lets through only members of the current school holding one
-// of roles: a second, explicit check beside the permission table, for
-// routes.go to read as it does.
-func (s *Server) requireRole(roles ...actor.Role) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			si := signInFrom(r)
-			switch {
-			case si.Stage < auth.InSchool:
-				s.nextStep(w, r, si)
-			case !slices.Contains(roles, si.Actor.Role):
-				s.fail(w, r, errForbidden)
-			default:
-				next.ServeHTTP(w, r)
-			}
-		})
-	}
 }
 
 // nextStep sends someone part-way through signing in to their next step.

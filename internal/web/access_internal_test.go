@@ -31,7 +31,7 @@ func TestSafeNext(t *testing.T) {
 }
 
 // TestNavFor checks every role's menu: a short primary row ending in
-// "More", every link one the permission table lets the role open, each
+// "More", every link one the route table lets the role open, each
 // page listed once, and the pages a DSL may now use (the roll import)
 // reachable.
 func TestNavFor(t *testing.T) {
@@ -60,8 +60,8 @@ func TestNavFor(t *testing.T) {
 					t.Errorf("%s is listed twice", it.Href)
 				}
 				seen[it.Href] = true
-				if rule, ok := auth.RuleFor(http.MethodGet, it.Href); !ok || !rule.Allows(auth.InSchool, tc.role) {
-					t.Errorf("the menu offers %s, which the permission table refuses a %s", it.Href, tc.role)
+				if rule, ok := RuleFor(http.MethodGet, it.Href); !ok || !rule.Allows(auth.InSchool, tc.role) {
+					t.Errorf("the menu offers %s, which the route table refuses a %s", it.Href, tc.role)
 				}
 			}
 			for _, it := range primary {

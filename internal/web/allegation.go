@@ -20,7 +20,7 @@ import (
 // Concerns about adults (issue 8): the short form "Report a concern"
 // leads to when it is about an adult who works or volunteers here, its
 // receipt, and the pages of the head — or the chair of governors, for
-// concerns about the head — who handles them. The permission table lets
+// concerns about the head — who handles them. The route table lets
 // any member reach these routes; the allegation service decides, and
 // everyone but a record's handler gets 404 (its subject too, whatever
 // their role).

@@ -17,6 +17,7 @@ import (
 	"github.com/havenschools/haven/internal/apptest"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/web"
 )
 
 // site is Haven for one test, with a school to add people to.
@@ -285,9 +286,9 @@ func TestDSLWithoutSecondFactorReachesNoDSLPage(t *testing.T) {
 	c := s.Client(t)
 	expectRedirect(t, signIn(t, c, "dsl@brookfield.test", password), "/two-factor/setup")
 	checked := 0
-	for _, key := range auth.RouteKeys() {
+	for _, key := range web.RouteKeys() {
 		method, pattern, _ := strings.Cut(key, " ")
-		rule, _ := auth.RuleFor(method, pattern)
+		rule, _ := web.RuleFor(method, pattern)
 		if rule.Public || rule.Stage <= auth.PasswordChecked || strings.Contains(pattern, "*") {
 			continue
 		}

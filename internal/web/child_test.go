@@ -10,6 +10,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/web"
 )
 
 // checked reports whether the page's checkbox for value is checked.
@@ -93,10 +94,10 @@ func TestDSLChangesAChildsDetails(t *testing.T) {
 		}
 	})
 
-	t.Run("staff get what the permission table says", func(t *testing.T) {
+	t.Run("staff get what the route table says", func(t *testing.T) {
 		staff := s.staffClient(t, "sam@brookfield.test")
 		for _, method := range []string{http.MethodGet, http.MethodPost} {
-			rule, ok := auth.RuleFor(method, "/children/{id}/details")
+			rule, ok := web.RuleFor(method, "/children/{id}/details")
 			if !ok {
 				t.Fatalf("%s /children/{id}/details has no rule", method)
 			}

@@ -18,7 +18,7 @@ import (
 
 // Operation Encompass (issue 8): DSLs record police notifications of
 // domestic abuse incidents, restricted entries on the child's chronology.
-// The routes are for DSLs (the permission table) and the service checks
+// The routes are for DSLs (the route table) and the service checks
 // again, with the restriction rules of concerns.
 
 // handleEncompassList handles GET /encompass.

@@ -22,12 +22,13 @@ import (
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/web"
 )
 
 // The two-school sweep (issue 9): one deployment, two schools with every
 // role and records of every kind; every route that takes an id, requested
 // by every role of one school with the ids of the other's records, answers
-// 404 (403 where the permission table keeps the role out), and no page
+// 404 (403 where the route table keeps the role out), and no page
 // shows anything of the other school. Underneath, the database does the
 // same with no help from the application: school A's transactions select
 // school B's rows explicitly and get none.
@@ -385,7 +386,7 @@ func TestTwoSchoolSweep(t *testing.T) {
 			}
 			unknown, _, _ := fill(rt.pattern, nowhere)
 			key := rt.method + " " + rt.pattern
-			rule, _ := auth.RuleFor(rt.method, rt.pattern)
+			rule, _ := web.RuleFor(rt.method, rt.pattern)
 			for _, p := range requesters {
 				c := a.clients[p.label]
 				r, u := request(c, rt.method, path), request(c, rt.method, unknown)

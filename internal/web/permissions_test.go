@@ -11,11 +11,13 @@ import (
 
 	"github.com/havenschools/haven/internal/apptest"
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/web"
 )
 
 // TestEveryRouteHasAnAccessRule walks the router: each route (method and
-// pattern) must have a rule in internal/auth's permission table, and each
-// rule a route, so a new route cannot be added without saying who may use it.
+// pattern) must have a rule in routes.go's table, and each rule a route;
+// and each rule must say who may use it — public, or a stage of signing
+// in — since a zero auth.Rule would let anyone through.
 func TestEveryRouteHasAnAccessRule(t *testing.T) {
 	t.Parallel()
 	a := apptest.New(t)
@@ -27,23 +29,29 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 	err := chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		key := method + " " + route
 		walked = append(walked, key)
-		if _, ok := auth.RuleFor(method, route); !ok {
-			t.Errorf("%s has no access rule: add it to the permission table in internal/auth/permissions.go", key)
+		if _, ok := web.RuleFor(method, route); !ok {
+			t.Errorf("%s has no access rule: give it one in internal/web/routes.go", key)
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range auth.RouteKeys() {
+	for _, key := range web.RouteKeys() {
 		if pattern, ok := strings.CutPrefix(key, "* "); ok {
 			if !slices.ContainsFunc(walked, func(w string) bool { return strings.HasSuffix(w, " "+pattern) }) {
-				t.Errorf("the permission table has a rule for %s, which is not a route", key)
+				t.Errorf("routes.go has a rule for %s, which the router does not serve", key)
 			}
 			continue
 		}
 		if !slices.Contains(walked, key) {
-			t.Errorf("the permission table has a rule for %s, which is not a route", key)
+			t.Errorf("routes.go has a rule for %s, which the router does not serve", key)
+		}
+	}
+	for _, key := range web.RouteKeys() {
+		method, pattern, _ := strings.Cut(key, " ")
+		if rule, _ := web.RuleFor(method, pattern); !rule.Public && rule.Stage == auth.Anonymous {
+			t.Errorf("%s has a zero rule: say who may use it (auth.Public, auth.AnyMember, auth.Roles(…))", key)
 		}
 	}
 	if len(walked) < 30 {
@@ -56,9 +64,9 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 func TestSignedOutVisitorsReachOnlyPublicRoutes(t *testing.T) {
 	t.Parallel()
 	a := apptest.New(t)
-	for _, key := range auth.RouteKeys() {
+	for _, key := range web.RouteKeys() {
 		method, pattern, _ := strings.Cut(key, " ")
-		rule, _ := auth.RuleFor(method, pattern)
+		rule, _ := web.RuleFor(method, pattern)
 		path := strings.NewReplacer("{id}", "1", "{token}", "not-a-token", "*", "css/haven.css").Replace(pattern)
 		c := a.Client(t)
 		var r apptest.Response
