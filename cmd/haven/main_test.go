@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// haven runs the command line in-process as the binary would, returning its
+// exit code and what it wrote.
+func haven(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(string) string { return "" }
+	code = run(context.Background(), args, getenv, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"help", "serve"}, {"help", "audit"}, {"serve", "-h"}} {
+		code, out, errOut := haven(t, args...)
+		if code != 0 {
+			t.Errorf("haven %s: exit %d, want 0; stderr %q", strings.Join(args, " "), code, errOut)
+		}
+		if !strings.Contains(out, "Usage: haven") {
+			t.Errorf("haven %s printed no usage: %q", strings.Join(args, " "), out)
+		}
+	}
+}
+
+func TestUnknownCommandExitsNonZero(t *testing.T) {
+	for _, args := range [][]string{{"frobnicate"}, {"help", "frobnicate"}} {
+		code, _, errOut := haven(t, args...)
+		if code == 0 {
+			t.Errorf("haven %s: exit 0, want non-zero", strings.Join(args, " "))
+		}
+		if !strings.Contains(errOut, "unknown command") {
+			t.Errorf("haven %s: stderr %q, want it to name the unknown command", strings.Join(args, " "), errOut)
+		}
+	}
+}
+
+func TestDashDashVersionIsVersion(t *testing.T) {
+	code, want, _ := haven(t, "version")
+	if code != 0 || !strings.HasPrefix(want, "haven ") {
+		t.Fatalf("haven version: exit %d, %q", code, want)
+	}
+	for _, flag := range []string{"--version", "-version"} {
+		code, got, errOut := haven(t, flag)
+		if code != 0 || got != want {
+			t.Errorf("haven %s: exit %d, %q (stderr %q); want exit 0, %q", flag, code, got, errOut, want)
+		}
+	}
+}
+
+// helpCommands returns the command table of haven help: each row's name and
+// the column its description starts at.
+func helpCommands(t *testing.T) (names []string, columns []int) {
+	t.Helper()
+	code, out, _ := haven(t, "help")
+	if code != 0 {
+		t.Fatalf("haven help: exit %d", code)
+	}
+	_, table, ok := strings.Cut(out, "Commands:\n")
+	if !ok {
+		t.Fatalf("haven help has no Commands: table:\n%s", out)
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	for line := range strings.Lines(table) {
+		line = strings.TrimRight(line, "\n")
+		name := strings.Fields(line)[0]
+		rest := line[strings.Index(line, name)+len(name):]
+		names = append(names, name)
+		columns = append(columns, len(line)-len(strings.TrimLeft(rest, " ")))
+	}
+	if len(names) < 5 {
+		t.Fatalf("haven help lists %d commands, want the whole table:\n%s", len(names), out)
+	}
+	return names, columns
+}
+
+func TestHelpTableColumnsLineUp(t *testing.T) {
+	names, columns := helpCommands(t)
+	for i := range names {
+		if columns[i] != columns[0] {
+			t.Errorf("%s's description starts at column %d, %s's at %d", names[i], columns[i], names[0], columns[0])
+		}
+	}
+}
