@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 )
@@ -85,6 +86,26 @@ func TestHelpTableColumnsLineUp(t *testing.T) {
 	for i := range names {
 		if columns[i] != columns[0] {
 			t.Errorf("%s's description starts at column %d, %s's at %d", names[i], columns[i], names[0], columns[0])
+		}
+	}
+}
+
+// TestReadmeListsEveryCommand fails when haven help lists a command that
+// README.md's "The haven command" section does not name.
+func TestReadmeListsEveryCommand(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## The haven command")
+	if !ok {
+		t.Fatal(`README.md has no "## The haven command" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	names, _ := helpCommands(t)
+	for _, name := range names {
+		if !strings.Contains(section, "`haven "+name) {
+			t.Errorf("haven help lists %s, but README.md's command list does not name `haven %s`", name, name)
 		}
 	}
 }
