@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -107,5 +110,41 @@ func TestReadmeListsEveryCommand(t *testing.T) {
 		if !strings.Contains(section, "`haven "+name) {
 			t.Errorf("haven help lists %s, but README.md's command list does not name `haven %s`", name, name)
 		}
+	}
+}
+
+// metricName matches the name of a metric registered in Haven's code: a
+// prometheus.NewDesc or a collector's Opts Name.
+var metricName = regexp.MustCompile(`(?:NewDesc\(|Name:\s*)"(haven_[a-z0-9_]+)"`)
+
+// TestOperationsDocListsEveryMetric fails when a metric Haven registers for
+// /metrics is not in docs/operations.md's table.
+func TestOperationsDocListsEveryMetric(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found int
+	err = filepath.WalkDir("../../internal", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range metricName.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !strings.Contains(string(doc), "`"+m[1]+"`") && !strings.Contains(string(doc), "`"+m[1]+"{") {
+				t.Errorf("%s registers the metric %s, which docs/operations.md does not list", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 10 {
+		t.Fatalf("found %d registered metrics in internal/, want every one (has the registration code changed shape?)", found)
 	}
 }
