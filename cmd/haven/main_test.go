@@ -148,3 +148,39 @@ func TestOperationsDocListsEveryMetric(t *testing.T) {
 		t.Fatalf("found %d registered metrics in internal/, want every one (has the registration code changed shape?)", found)
 	}
 }
+
+// ciStep matches a step's name in .ci/run: `step "name (detail)"` or
+// `step "name $VERSION"`.
+var ciStep = regexp.MustCompile(`(?m)^step "([^"($]+)`)
+
+// TestDevelopmentDocNamesTheCISteps fails when docs/development.md's CI
+// section does not name each step .ci/run runs, or points to a file that is
+// not in the repository.
+func TestDevelopmentDocNamesTheCISteps(t *testing.T) {
+	run, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../docs/development.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ci, ok := strings.Cut(string(doc), "## CI")
+	if !ok {
+		t.Fatal(`docs/development.md has no "## CI" section`)
+	}
+	ci, _, _ = strings.Cut(ci, "\n## ")
+	steps := ciStep.FindAllStringSubmatch(string(run), -1)
+	if len(steps) < 5 {
+		t.Fatalf(".ci/run has %d steps, want every one", len(steps))
+	}
+	for _, s := range steps {
+		name := strings.TrimSpace(s[1])
+		if !strings.Contains(ci, "**"+name+"**") {
+			t.Errorf(".ci/run's step %q is not named in docs/development.md's CI section", name)
+		}
+	}
+	if strings.Contains(string(doc), "STYLE.md") {
+		t.Error("docs/development.md points to STYLE.md, which is not in the repository")
+	}
+}
