@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"text/tabwriter"
 )
 
 // version is set at build time: -ldflags "-X github.com/havenschools/haven/internal/app.version=v1.2.3".
@@ -74,8 +75,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serveCmd(ctx, env, nil)
 	}
 	name := args[0]
-	if name == "help" || name == "-h" || name == "--help" {
+	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
 		return help(env, args[1:])
+	}
+	if name == "--version" || name == "-version" {
+		name = "version"
 	}
 	if strings.HasPrefix(name, "-") {
 		return serveCmd(ctx, env, args) // flags only: serve
@@ -96,14 +100,22 @@ func help(env Env, args []string) error {
 	if len(args) > 0 {
 		for _, c := range commands() {
 			if c.name == args[0] {
-				return c.run(context.Background(), env, []string{"-h"})
+				err := c.run(context.Background(), env, []string{"-h"})
+				if errors.Is(err, flag.ErrHelp) {
+					return nil
+				}
+				return err
 			}
 		}
 		return fmt.Errorf("unknown command %q", args[0])
 	}
 	fmt.Fprintln(env.Stdout, "Haven records safeguarding concerns in schools.\n\nUsage: haven <command> [flags]\n\nCommands:")
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	for _, c := range commands() {
-		fmt.Fprintf(env.Stdout, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
 	}
 	fmt.Fprintln(env.Stdout, "\nhaven <command> -h describes a command. Configuration comes from the environment: see README.md.")
 	return nil
