@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
 )
@@ -138,7 +139,7 @@ func (s *Server) handleAllegationPost(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/allegations/"+rc.Ref+"/submitted", http.StatusSeeOther)
+	http.Redirect(w, r, paths.AllegationSubmitted(rc.Ref), http.StatusSeeOther)
 	return nil
 }
 
@@ -216,7 +217,7 @@ func (s *Server) allegationChange(w http.ResponseWriter, r *http.Request, anchor
 		return err
 	}
 	s.flash(r, done)
-	http.Redirect(w, r, "/allegations/"+ref+"#"+anchor, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Allegation(ref)+"#"+anchor, http.StatusSeeOther)
 	return nil
 }
 
@@ -323,7 +324,7 @@ func (s *Server) handleAllegationSignOff(w http.ResponseWriter, r *http.Request)
 	if fromList {
 		http.Redirect(w, r, "/allegations/retention", http.StatusSeeOther)
 	} else {
-		http.Redirect(w, r, "/allegations/"+ref+"#retention", http.StatusSeeOther)
+		http.Redirect(w, r, paths.Allegation(ref)+"#retention", http.StatusSeeOther)
 	}
 	return nil
 }

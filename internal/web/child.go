@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -45,7 +46,7 @@ func (s *Server) handleFlagAcknowledge(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	s.flash(r, "The flag has been acknowledged. The next concern about this child will raise it again.")
-	http.Redirect(w, r, "/children/"+strconv.FormatInt(id, 10)+"#flags", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Child(id)+"#flags", http.StatusSeeOther)
 	return nil
 }
 
@@ -79,7 +80,7 @@ func (s *Server) handleChildDetails(w http.ResponseWriter, r *http.Request) erro
 		return pupilErr(err)
 	}
 	s.flash(r, "The child’s details have been saved")
-	http.Redirect(w, r, "/children/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Child(id), http.StatusSeeOther)
 	return nil
 }
 
@@ -102,7 +103,7 @@ func (s *Server) handleSiblingLink(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		s.flash(r, "The sibling has been linked")
-		http.Redirect(w, r, "/children/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Child(id), http.StatusSeeOther)
 		return nil
 	}
 	q := r.PostFormValue("q")
@@ -124,7 +125,7 @@ func (s *Server) handleSiblingRemove(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	s.flash(r, "The sibling link has been removed")
-	http.Redirect(w, r, "/children/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Child(id), http.StatusSeeOther)
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -741,7 +742,7 @@ func (s *Server) handleAddendumCreate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	s.redirectTo(w, r, "/concerns/"+ref+"?added=1")
+	s.redirectTo(w, r, paths.Concern(ref)+"?added=1")
 	return nil
 }
 

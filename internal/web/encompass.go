@@ -11,6 +11,7 @@ import (
 
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/encompass"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -113,7 +114,7 @@ func (s *Server) handleEncompassPost(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	s.flash(r, "Notification "+ref+" recorded. It is on the child's chronology for the DSLs who may see it.")
-	http.Redirect(w, r, "/encompass/"+ref, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Encompass(ref), http.StatusSeeOther)
 	return nil
 }
 
@@ -165,6 +166,6 @@ func (s *Server) handleEncompassAccess(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	s.flash(r, "Who can see "+ref+" changed")
-	http.Redirect(w, r, "/encompass/"+ref, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Encompass(ref), http.StatusSeeOther)
 	return nil
 }

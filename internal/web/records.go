@@ -10,6 +10,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -96,7 +97,7 @@ func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) erro
 	} else {
 		s.sessions.Put(r.Context(), sessFlash, "Export requested: it is being prepared")
 	}
-	http.Redirect(w, r, "/exports/"+e.PublicID, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Export(e.PublicID), http.StatusSeeOther)
 	return nil
 }
 
@@ -158,7 +159,7 @@ func (s *Server) handleExportDecide(approve bool) handlerFunc {
 		} else {
 			s.sessions.Put(r.Context(), sessFlash, "Export refused")
 		}
-		http.Redirect(w, r, "/exports/"+id, http.StatusSeeOther)
+		http.Redirect(w, r, paths.Export(id), http.StatusSeeOther)
 		return nil
 	}
 }
@@ -172,7 +173,7 @@ func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) er
 		return render(w, r, http.StatusGone, page.ExportGone())
 	}
 	if errors.Is(err, records.ErrNotReady) {
-		http.Redirect(w, r, "/exports/"+chi.URLParam(r, "id"), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Export(chi.URLParam(r, "id")), http.StatusSeeOther)
 		return nil
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
@@ -68,7 +69,7 @@ func (s *Server) handleRetentionDoNotDestroy(w http.ResponseWriter, r *http.Requ
 	} else {
 		s.sessions.Put(r.Context(), sessFlash, "Legal hold lifted: the record falls due on its review date")
 	}
-	http.Redirect(w, r, "/retention/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Retention(id), http.StatusSeeOther)
 	return nil
 }
 
@@ -110,6 +111,6 @@ func (s *Server) handleRetentionSignOff(w http.ResponseWriter, r *http.Request) 
 		return nil
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Deletion signed off: it needs a second sign-off")
-	http.Redirect(w, r, "/retention/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Retention(id), http.StatusSeeOther)
 	return nil
 }

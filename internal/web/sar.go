@@ -11,6 +11,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -93,7 +94,7 @@ func (s *Server) handleSARCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return recordsErr(err)
 	}
-	http.Redirect(w, r, "/sar/"+strconv.FormatInt(reqID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.SAR(reqID), http.StatusSeeOther)
 	return nil
 }
 
@@ -138,7 +139,7 @@ func (s *Server) handleSARReview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Review saved")
-	http.Redirect(w, r, "/sar/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.SAR(id), http.StatusSeeOther)
 	return nil
 }
 
@@ -163,7 +164,7 @@ func (s *Server) handleSARDisclose(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Disclosure recorded")
-	http.Redirect(w, r, "/sar/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.SAR(id), http.StatusSeeOther)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -79,7 +80,7 @@ func (s *Server) handleChildFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.sessions.Put(r.Context(), sessFilePassword+e.PublicID, password)
 	s.sessions.Put(r.Context(), sessFlash, "The child's file is ready: note its password now")
-	http.Redirect(w, r, "/exports/"+e.PublicID, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Export(e.PublicID), http.StatusSeeOther)
 	return nil
 }
 
@@ -178,7 +179,7 @@ func (s *Server) handleTransferCreate(w http.ResponseWriter, r *http.Request) er
 		return recordsErr(err)
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Transfer recorded: the file is due by "+when.Day(t.DueOn))
-	http.Redirect(w, r, "/transfers/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Transfer(t.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -214,7 +215,7 @@ func (s *Server) handleTransferSent(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Recorded as sent: the receiving DSL has been emailed a link to confirm receipt")
-	http.Redirect(w, r, "/transfers/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Transfer(id), http.StatusSeeOther)
 	return nil
 }
 

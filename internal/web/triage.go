@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
@@ -234,7 +235,7 @@ func (s *Server) changed(w http.ResponseWriter, r *http.Request, ref string, err
 		return err
 	}
 	s.flash(r, done)
-	http.Redirect(w, r, "/concerns/"+ref, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Concern(ref), http.StatusSeeOther)
 	return nil
 }
 
@@ -255,7 +256,7 @@ func (s *Server) handleAcknowledge(w http.ResponseWriter, r *http.Request) error
 		return s.changed(w, r, ref, err, "You have acknowledged "+ref+" and it is assigned to you", nil, nil)
 	}
 	s.flash(r, "You have acknowledged "+ref+" and it is assigned to you")
-	http.Redirect(w, r, "/concerns/"+ref+"/"+then, http.StatusSeeOther)
+	http.Redirect(w, r, paths.ConcernAction(ref, then), http.StatusSeeOther)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -128,7 +129,7 @@ func (v AllegationsView) rows() [][]ui.TableCell {
 			outcome = s.Outcome.Label()
 		}
 		rows = append(rows, []ui.TableCell{
-			{Content: refLink("/allegations/"+s.Ref, s.Ref)},
+			{Content: refLink(paths.Allegation(s.Ref), s.Ref)},
 			{Text: about},
 			{Text: s.Kind.Label()},
 			{Text: londonDate(s.CreatedAt)},
@@ -179,7 +180,7 @@ func (v AllegationView) errorLinks() []ui.ErrorLink {
 
 func (v AllegationView) ref() string { return v.Case.Ref }
 
-func (v AllegationView) path(suffix string) string { return "/allegations/" + v.Case.Ref + suffix }
+func (v AllegationView) path(suffix string) string { return paths.Allegation(v.Case.Ref) + suffix }
 
 func (v AllegationView) title() string {
 	t := "Concern about an adult " + v.Case.Ref
@@ -236,7 +237,7 @@ func relatedRows(list []allegation.Summary) [][]ui.TableCell {
 		if s.Outcome != "" {
 			outcome = s.Outcome.Label()
 		}
-		rows = append(rows, []ui.TableCell{{Content: refLink("/allegations/"+s.Ref, s.Ref)}, {Text: s.Kind.Label()},
+		rows = append(rows, []ui.TableCell{{Content: refLink(paths.Allegation(s.Ref), s.Ref)}, {Text: s.Kind.Label()},
 			{Text: londonDate(s.CreatedAt)}, {Text: outcome}})
 	}
 	return rows
@@ -303,7 +304,7 @@ func (v LowLevelLogView) noteFor(e allegation.LogEntry) string {
 func logRows(e allegation.LogEntry) [][]ui.TableCell {
 	rows := make([][]ui.TableCell, 0, len(e.Concerns))
 	for _, c := range e.Concerns {
-		rows = append(rows, []ui.TableCell{{Content: refLink("/allegations/"+c.Ref, c.Ref)}, {Text: londonDate(c.CreatedAt)},
+		rows = append(rows, []ui.TableCell{{Content: refLink(paths.Allegation(c.Ref), c.Ref)}, {Text: londonDate(c.CreatedAt)},
 			{Text: c.Status.Label()}})
 	}
 	return rows
@@ -383,7 +384,7 @@ const PeopleBackLog = "low-level"
 // that is not a reference).
 func PeopleBackHref(back string) string {
 	if allegation.ValidRef(back) {
-		return "/allegations/" + back + "#related"
+		return paths.Allegation(back) + "#related"
 	}
 	return "/allegations/low-level"
 }

@@ -10,10 +10,10 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/layout"
@@ -21,7 +21,7 @@ import (
 )
 
 // ChaseHref is the address of "Close the chase" for the chase task id.
-func ChaseHref(id int64) string { return "/tasks/" + strconv.FormatInt(id, 10) + "/chase" }
+func ChaseHref(id int64) string { return paths.TaskChase(id) }
 
 // ChaseView is "Close the chase": what happened to an open referral
 // chase, as typed, and its problems.
@@ -155,7 +155,7 @@ func ChasePage(v ChaseView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var6 string
-			templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/concerns/" + v.Task.ConcernRef).ResolveURL(ctx)
+			templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(paths.Concern(v.Task.ConcernRef)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/chase.templ`, Line: 68, Col: 66}
 			}

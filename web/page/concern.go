@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -34,13 +35,13 @@ func EmergencyFrom(st school.Settings) Emergency {
 // that had been submitted before (the receipt says nothing new was sent).
 func ReceiptHref(ref string, again bool) string {
 	if again {
-		return "/concerns/" + ref + "/submitted?again=1"
+		return paths.ConcernSubmitted(ref) + "?again=1"
 	}
-	return "/concerns/" + ref + "/submitted"
+	return paths.ConcernSubmitted(ref)
 }
 
 // DraftHref is the address of the author's draft of the form with submissionID.
-func DraftHref(submissionID string) string { return "/concerns/drafts/" + submissionID }
+func DraftHref(submissionID string) string { return paths.ConcernDraft(submissionID) }
 
 // DiscardDraftHref is the address of the page that discards the author's
 // draft of the form with submissionID, once they confirm.

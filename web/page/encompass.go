@@ -5,6 +5,7 @@ import (
 
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/encompass"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/ui"
@@ -19,7 +20,7 @@ func (v EncompassList) rows() [][]ui.TableCell {
 	rows := make([][]ui.TableCell, 0, len(v.List))
 	for _, n := range v.List {
 		rows = append(rows, []ui.TableCell{
-			{Content: refLink("/encompass/"+n.Ref, n.Ref)},
+			{Content: refLink(paths.Encompass(n.Ref), n.Ref)},
 			{Text: n.ChildName},
 			{Text: dateOnly(n.NotifiedOn)},
 			{Text: n.RecordedByName},
@@ -90,7 +91,7 @@ type EncompassView struct {
 	Problems     validate.Problems
 }
 
-func (v EncompassView) path() string { return "/encompass/" + v.Notification.Ref }
+func (v EncompassView) path() string { return paths.Encompass(v.Notification.Ref) }
 
 func people(list []encompass.Person) string {
 	if len(list) == 0 {
@@ -119,5 +120,5 @@ func entryHref(e concern.Entry) string {
 	if e.Href != "" {
 		return e.Href
 	}
-	return "/concerns/" + e.Ref
+	return paths.Concern(e.Ref)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
@@ -149,4 +150,4 @@ func exportDownloads(e records.Export) string {
 	return fmt.Sprintf("%d, last %s", e.Downloads, exportWhenPtr(e.LastDownloadAt))
 }
 
-func exportHref(e records.Export) string { return "/exports/" + e.PublicID }
+func exportHref(e records.Export) string { return paths.Export(e.PublicID) }

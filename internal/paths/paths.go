@@ -1,0 +1,84 @@
+// Package paths builds Haven's internal URLs, one function per route in
+// internal/web/routes.go, so a link is written once and not by hand.
+//
+// Refs, public ids and submission ids are plain tokens ([A-Za-z0-9-]);
+// they are placed in the path as they are, so every builder returns the
+// same bytes the hand-built strings did. Integer ids are written in base 10.
+package paths
+
+import "strconv"
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Concern is GET /concerns/{ref}.
+func Concern(ref string) string { return "/concerns/" + ref }
+
+// ConcernSubmitted is GET /concerns/{ref}/submitted, the author's receipt.
+func ConcernSubmitted(ref string) string { return Concern(ref) + "/submitted" }
+
+// ConcernDraft is GET /concerns/drafts/{submission}.
+func ConcernDraft(submission string) string { return "/concerns/drafts/" + submission }
+
+// ConcernAction is /concerns/{ref}/{action}, one of the concern's own
+// pages or buttons (addenda, acknowledge, assign, urgency, categories,
+// links, decision, action, close, reopen, entered-in-error, access).
+func ConcernAction(ref, action string) string { return Concern(ref) + "/" + action }
+
+// ConcernFeedback is POST /concerns/{ref}/actions/{id}/feedback.
+func ConcernFeedback(ref string, actionID int64) string {
+	return Concern(ref) + "/actions/" + id(actionID) + "/feedback"
+}
+
+// Child is GET /children/{id}.
+func Child(childID int64) string { return "/children/" + id(childID) }
+
+// ChildAction is /children/{id}/{action} (details, siblings, file,
+// transfers, transfers/new, sar, sar/new).
+func ChildAction(childID int64, action string) string { return Child(childID) + "/" + action }
+
+// Chronology is GET /children/{id}/chronology.
+func Chronology(childID int64) string { return Child(childID) + "/chronology" }
+
+// ChronologyPrint is GET /children/{id}/chronology/print.
+func ChronologyPrint(childID int64) string { return Chronology(childID) + "/print" }
+
+// FlagAcknowledge is POST /children/{id}/flags/{kind}/acknowledge.
+func FlagAcknowledge(childID int64, kind string) string {
+	return Child(childID) + "/flags/" + kind + "/acknowledge"
+}
+
+// SiblingRemove is POST /children/{id}/siblings/{sibling}/remove.
+func SiblingRemove(childID, siblingID int64) string {
+	return Child(childID) + "/siblings/" + id(siblingID) + "/remove"
+}
+
+// Task is /tasks/{id}/{action} (done, chase).
+func Task(taskID int64, action string) string { return "/tasks/" + id(taskID) + "/" + action }
+
+// TaskChase is GET /tasks/{id}/chase.
+func TaskChase(taskID int64) string { return Task(taskID, "chase") }
+
+// Export is GET /exports/{id}; publicID is the export's public id.
+func Export(publicID string) string { return "/exports/" + publicID }
+
+// Transfer is GET /transfers/{id}.
+func Transfer(transferID int64) string { return "/transfers/" + id(transferID) }
+
+// SAR is GET /sar/{id}.
+func SAR(sarID int64) string { return "/sar/" + id(sarID) }
+
+// Retention is GET /retention/{child}.
+func Retention(childID int64) string { return "/retention/" + id(childID) }
+
+// Allegation is GET /allegations/{ref}.
+func Allegation(ref string) string { return "/allegations/" + ref }
+
+// AllegationAction is POST /allegations/{ref}/{action} (acknowledge, kind,
+// lado, actions, outcome, left, keep, hold, sign-off).
+func AllegationAction(ref, action string) string { return Allegation(ref) + "/" + action }
+
+// AllegationSubmitted is GET /allegations/{ref}/submitted.
+func AllegationSubmitted(ref string) string { return Allegation(ref) + "/submitted" }
+
+// Encompass is GET /encompass/{ref}.
+func Encompass(ref string) string { return "/encompass/" + ref }

@@ -1,0 +1,36 @@
+package paths
+
+import "testing"
+
+// TestBuilders pins each builder's output: the same bytes the hand-built
+// links had, so switching a call site to a builder changes no page.
+func TestBuilders(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{Concern("C-1A2B"), "/concerns/C-1A2B"},
+		{ConcernSubmitted("C-1A2B"), "/concerns/C-1A2B/submitted"},
+		{ConcernDraft("abc-123"), "/concerns/drafts/abc-123"},
+		{ConcernAction("C-1A2B", "entered-in-error"), "/concerns/C-1A2B/entered-in-error"},
+		{ConcernFeedback("C-1A2B", 7), "/concerns/C-1A2B/actions/7/feedback"},
+		{Child(42), "/children/42"},
+		{ChildAction(42, "sar/new"), "/children/42/sar/new"},
+		{Chronology(42), "/children/42/chronology"},
+		{ChronologyPrint(42), "/children/42/chronology/print"},
+		{FlagAcknowledge(42, "cp"), "/children/42/flags/cp/acknowledge"},
+		{SiblingRemove(42, 43), "/children/42/siblings/43/remove"},
+		{Task(9, "done"), "/tasks/9/done"},
+		{TaskChase(9), "/tasks/9/chase"},
+		{Export("e-xyz"), "/exports/e-xyz"},
+		{Transfer(5), "/transfers/5"},
+		{SAR(6), "/sar/6"},
+		{Retention(42), "/retention/42"},
+		{Allegation("A-1"), "/allegations/A-1"},
+		{AllegationAction("A-1", "sign-off"), "/allegations/A-1/sign-off"},
+		{AllegationSubmitted("A-1"), "/allegations/A-1/submitted"},
+		{Encompass("E-1"), "/encompass/E-1"},
+		{Child(-1), "/children/-1"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
