@@ -132,10 +132,9 @@ func (s *Server) handleConcernNew(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		if in.Form.InDanger != "yes" {
-			if saved, err := s.concerns.SaveDraft(r.Context(), by, in.Form, false); err == nil {
-				v.SavedAt = saved
-			}
+		// The service keeps no draft of a child in immediate danger, nor an empty one.
+		if saved, err := s.concerns.SaveDraft(r.Context(), by, in.Form, false); err == nil {
+			v.SavedAt = saved
 		}
 		v.Notice = "Your session had ended, so your concern was not sent. What you typed is below: check it and select “Submit concern”. Choose any files again."
 		return render(w, r, http.StatusOK, page.ConcernNew(v))
@@ -233,167 +232,241 @@ func (s *Server) showDraft(w http.ResponseWriter, r *http.Request, by actor.Acto
 	return render(w, r, http.StatusOK, page.ConcernNew(v))
 }
 
+// concernPost is what the buttons of the form change before it is saved
+// and shown again: the form as posted, and the page around it.
+type concernPost struct {
+	by        actor.Actor
+	in        concernInput
+	problems  validate.Problems
+	search    childSearch
+	anchor    string // the part of the page to go back to
+	saveAsked bool   // "Save draft", or Enter pressed in a box of the form
+}
+
+// concernButton is one button of the form. It reports whether it answered
+// the request itself (a redirect, or the page of a failure).
+type concernButton func(s *Server, ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error)
+
+// concernButtonFor is the button pressed: the action's value, or one
+// naming a child or file by its place ("remove-child-1").
+func concernButtonFor(action string) concernButton {
+	switch {
+	case action == "submit":
+		return (*Server).concernSubmit
+	case action == "find":
+		return (*Server).concernFind
+	case action == "add":
+		return (*Server).concernAdd
+	case action == "add-new":
+		return (*Server).concernAddNew
+	case strings.HasPrefix(action, "remove-child-"):
+		return (*Server).concernRemoveChild
+	case strings.HasPrefix(action, "remove-file-"):
+		return (*Server).concernRemoveFile
+	case action == "add-mark":
+		return (*Server).concernAddMark
+	default: // "save", or Enter pressed in a box of the form
+		return (*Server).concernSave
+	}
+}
+
 // handleConcernPost handles POST /concerns: every button of the form.
 // Files chosen are stored first, whatever the button; "Submit concern"
 // stores the concern and redirects to its receipt, once committed; the
 // other buttons (find a child, add or remove one, add a mark, remove a
-// file, save a draft) save the draft — unless a child is in immediate danger
-// — and show the form again with everything typed.
+// file, save a draft) save the draft — which the service refuses while a
+// child is in immediate danger — and show the form again with everything typed.
 func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error {
 	if err := parseConcernRequest(r); err != nil {
 		return err
 	}
-	by := actorFrom(r)
-	in := readConcernForm(r)
+	p := &concernPost{by: actorFrom(r), in: readConcernForm(r), problems: validate.Problems{}}
 	// "Yes" to "Is this about an adult who works or volunteers here?": not a
 	// concern about a child, so never for the DSL, whichever button was
 	// pressed — the form for concerns about adults instead (allegation.go).
 	if r.PostFormValue(aboutAdultField) == "yes" {
-		return s.allegationFromConcern(w, r, in.Form.Account, in.Form.Location)
+		return s.allegationFromConcern(w, r, p.in.Form.Account, p.in.Form.Location)
 	}
-	if !concern.ValidSubmissionID(in.Form.SubmissionID) {
-		in.Form.SubmissionID = concern.NewSubmissionID()
+	if !concern.ValidSubmissionID(p.in.Form.SubmissionID) {
+		p.in.Form.SubmissionID = concern.NewSubmissionID()
 	}
 	// The write outlives the request: a closed tab must not abort a good commit.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), writeTimeout)
 	defer cancel()
 
-	problems := validate.Problems{}
-	submitted, err := s.attachFiles(ctx, by, in.Form, r, problems)
+	submitted, err := s.attachFiles(ctx, p.by, p.in.Form, r, p.problems)
 	if err != nil {
-		return s.concernFailed(w, r, by, in, err)
+		return s.concernFailed(w, r, p.by, p.in, err)
 	}
 	if submitted {
-		return s.redirectToReceipt(w, r, by, in.Form.SubmissionID, true)
+		return s.redirectToReceipt(w, r, p.by, p.in.Form.SubmissionID, true)
 	}
-	addNotKnown(&in, problems)
+	addNotKnown(&p.in, p.problems)
+	if done, err := concernButtonFor(p.in.Action)(s, ctx, w, r, p); done || err != nil {
+		return err
+	}
+	return s.concernSaveAndShow(ctx, w, r, p)
+}
 
-	status, anchor := http.StatusOK, ""
-	var results []pupil.Child
-	searched, more := false, false
-	notice := ""
-	switch act := in.Action; {
-	case act == "submit":
-		if in.Query != "" && len(in.Form.Children) == 0 && !in.NotKnown {
-			// A name typed but never looked up: find it, and ask them to choose.
-			res, err := s.pupils.Search(ctx, by, in.Query)
-			if err != nil {
-				return s.concernFailed(w, r, by, in, err)
-			}
-			results, more, searched = res.Children, res.More, true
-		}
-		if len(problems) == 0 {
-			receipt, err := s.concerns.Submit(ctx, by, in.Form)
-			if err == nil {
-				s.redirectTo(w, r, page.ReceiptHref(receipt.Ref, receipt.Again))
-				return nil
-			}
-			p, ok := errors.AsType[validate.Problems](err)
-			if !ok {
-				return s.submitFailed(w, r, by, in, err)
-			}
-			for k, msg := range p {
-				problems.Add(k, msg)
-			}
-		}
-		if searched && problems[concern.FieldChild] != "" {
-			problems[concern.FieldChild] = "Choose the child from the list, or select ‘Child not known’ and describe them"
-		}
-		status = http.StatusUnprocessableEntity
-	case act == "find":
-		if in.Query == "" {
-			notice = "Draft saved." // Enter in a box of the form: save, and say so
-			break
-		}
-		res, err := s.pupils.Search(ctx, by, in.Query)
-		if p, ok := errors.AsType[validate.Problems](err); ok {
-			problems.Add("q", p["q"])
-		} else if err != nil {
-			return s.concernFailed(w, r, by, in, err)
-		}
-		results, more, searched, anchor = res.Children, res.More, true, "child-search"
-	case act == "add":
-		anchor = "children"
-		id, _ := strconv.ParseInt(in.Pick, 10, 64)
-		if id == 0 {
-			problems.Add("pick", "Choose the child")
-			res, err := s.pupils.Search(ctx, by, in.Query)
-			if err == nil {
-				results, more, searched = res.Children, res.More, true
-			}
-			break
-		}
-		c, err := s.pupils.Get(ctx, by, id)
-		if errors.Is(err, db.ErrNotFound) {
-			problems.Add("q", "That child could not be found: search again")
-			break
-		} else if err != nil {
-			return s.concernFailed(w, r, by, in, err)
-		}
-		addChild(&in.Form, concern.FormChild{ChildID: c.ID})
-		in.Query = ""
-	case act == "add-new":
-		anchor = "children"
-		c, p, err := s.addInlineChild(ctx, by, in.New)
+// concernSubmit is "Submit concern": the receipt once stored, else the form
+// with its problems. A name typed but never looked up is looked up, and the
+// person asked to choose.
+func (s *Server) concernSubmit(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error) {
+	in := p.in
+	if in.Query != "" && len(in.Form.Children) == 0 && !in.NotKnown {
+		res, err := s.pupils.Search(ctx, p.by, in.Query)
 		if err != nil {
-			return s.concernFailed(w, r, by, in, err)
+			return true, s.concernFailed(w, r, p.by, in, err)
 		}
-		for k, msg := range p {
-			problems.Add(k, msg)
-		}
-		if len(p) == 0 {
-			addChild(&in.Form, concern.FormChild{ChildID: c.ID})
-			in.New = page.NewChildForm{}
-		}
-	case strings.HasPrefix(act, "remove-child-"):
-		anchor = "children"
-		if i, err := strconv.Atoi(strings.TrimPrefix(act, "remove-child-")); err == nil && i >= 0 && i < len(in.Form.Children) {
-			in.Form.Children = slices.Delete(in.Form.Children, i, i+1)
-		}
-	case strings.HasPrefix(act, "remove-file-"):
-		anchor = "attachments-section"
-		err := s.concerns.RemoveAttachment(ctx, by, in.Form.SubmissionID, strings.TrimPrefix(act, "remove-file-"))
-		if err != nil && !errors.Is(err, db.ErrNotFound) {
-			return s.concernFailed(w, r, by, in, err)
-		}
-	case act == "add-mark":
-		anchor = "body-map"
-	default: // "save", or Enter pressed in a box of the form
-		notice = "Draft saved."
+		p.search = childSearch{Results: res.Children, More: res.More, Searched: true}
 	}
+	if len(p.problems) == 0 {
+		receipt, err := s.concerns.Submit(ctx, p.by, in.Form)
+		if err == nil {
+			s.redirectTo(w, r, page.ReceiptHref(receipt.Ref, receipt.Again))
+			return true, nil
+		}
+		prob, ok := errors.AsType[validate.Problems](err)
+		if !ok {
+			return true, s.submitFailed(w, r, p.by, in, err)
+		}
+		for k, msg := range prob {
+			p.problems.Add(k, msg)
+		}
+	}
+	if p.search.Searched && p.problems[concern.FieldChild] != "" {
+		p.problems[concern.FieldChild] = "Choose the child from the list, or select ‘Child not known’ and describe them"
+	}
+	return false, nil
+}
 
-	var saved time.Time
-	if in.Form.InDanger == "yes" {
-		if in.Action == "save" || notice != "" {
+// concernFind is "Search" beside the child's name: the children on the roll
+// it matches. With no name typed it is Enter pressed in a box: save.
+func (s *Server) concernFind(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error) {
+	if p.in.Query == "" {
+		p.saveAsked = true
+		return false, nil
+	}
+	res, err := s.pupils.Search(ctx, p.by, p.in.Query)
+	if prob, ok := errors.AsType[validate.Problems](err); ok {
+		p.problems.Add("q", prob["q"])
+	} else if err != nil {
+		return true, s.concernFailed(w, r, p.by, p.in, err)
+	}
+	p.search = childSearch{Results: res.Children, More: res.More, Searched: true}
+	p.anchor = "child-search"
+	return false, nil
+}
+
+// concernAdd is "Add this child": the child chosen from the search results.
+func (s *Server) concernAdd(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error) {
+	p.anchor = "children"
+	id, _ := strconv.ParseInt(p.in.Pick, 10, 64)
+	if id == 0 {
+		p.problems.Add("pick", "Choose the child")
+		res, err := s.pupils.Search(ctx, p.by, p.in.Query)
+		if err == nil {
+			p.search = childSearch{Results: res.Children, More: res.More, Searched: true}
+		}
+		return false, nil
+	}
+	c, err := s.pupils.Get(ctx, p.by, id)
+	if errors.Is(err, db.ErrNotFound) {
+		p.problems.Add("q", "That child could not be found: search again")
+		return false, nil
+	} else if err != nil {
+		return true, s.concernFailed(w, r, p.by, p.in, err)
+	}
+	addChild(&p.in.Form, concern.FormChild{ChildID: c.ID})
+	p.in.Query = ""
+	return false, nil
+}
+
+// concernAddNew is "Add this child" under "The child is not on the roll".
+func (s *Server) concernAddNew(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error) {
+	p.anchor = "children"
+	c, prob, err := s.addInlineChild(ctx, p.by, p.in.New)
+	if err != nil {
+		return true, s.concernFailed(w, r, p.by, p.in, err)
+	}
+	for k, msg := range prob {
+		p.problems.Add(k, msg)
+	}
+	if len(prob) == 0 {
+		addChild(&p.in.Form, concern.FormChild{ChildID: c.ID})
+		p.in.New = page.NewChildForm{}
+	}
+	return false, nil
+}
+
+// concernRemoveChild is "Remove" beside the form's nth child ("remove-child-n").
+func (s *Server) concernRemoveChild(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error) {
+	p.anchor = "children"
+	f := &p.in.Form
+	if i, err := strconv.Atoi(strings.TrimPrefix(p.in.Action, "remove-child-")); err == nil && i >= 0 && i < len(f.Children) {
+		f.Children = slices.Delete(f.Children, i, i+1)
+	}
+	return false, nil
+}
+
+// concernRemoveFile is "Remove" beside a file uploaded ("remove-file-id");
+// one already gone is no matter.
+func (s *Server) concernRemoveFile(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error) {
+	p.anchor = "attachments-section"
+	err := s.concerns.RemoveAttachment(ctx, p.by, p.in.Form.SubmissionID, strings.TrimPrefix(p.in.Action, "remove-file-"))
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return true, s.concernFailed(w, r, p.by, p.in, err)
+	}
+	return false, nil
+}
+
+// concernAddMark is "Add another mark" on the body map.
+func (s *Server) concernAddMark(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error) {
+	p.anchor = "body-map"
+	return false, nil
+}
+
+// concernSave is "Save draft", or Enter pressed in a box of the form.
+func (s *Server) concernSave(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error) {
+	p.saveAsked = true
+	return false, nil
+}
+
+// concernSaveAndShow saves the draft after any button but "Submit concern"
+// and shows the form again, saying what became of the draft when the person
+// asked to save it. The service decides whether a draft is kept.
+func (s *Server) concernSaveAndShow(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) error {
+	notice := ""
+	saved, err := s.concerns.SaveDraft(ctx, p.by, p.in.Form, false)
+	switch {
+	case errors.Is(err, concern.ErrNoDraftInDanger):
+		if p.saveAsked {
 			notice = "A concern about a child in immediate danger is not saved as a draft: tell a DSL now, then submit it."
 		}
-	} else {
-		saved, err = s.concerns.SaveDraft(ctx, by, in.Form, false)
-		switch {
-		case errors.Is(err, concern.ErrAlreadySubmitted):
-			return s.redirectToReceipt(w, r, by, in.Form.SubmissionID, true)
-		case errors.Is(err, concern.ErrEmptyDraft):
-			if notice != "" {
-				notice = "There is nothing to save yet: a draft is kept once you have written something or chosen a child."
-			}
-		case err != nil:
-			if _, ok := errors.AsType[validate.Problems](err); !ok {
-				return s.concernFailed(w, r, by, in, err)
-			}
-			notice = ""
+	case errors.Is(err, concern.ErrAlreadySubmitted):
+		return s.redirectToReceipt(w, r, p.by, p.in.Form.SubmissionID, true)
+	case errors.Is(err, concern.ErrEmptyDraft):
+		if p.saveAsked {
+			notice = "There is nothing to save yet: a draft is kept once you have written something or chosen a child."
 		}
-	}
-	v, err := s.concernPage(ctx, by, in)
-	if err != nil {
-		return s.concernFailed(w, r, by, in, err)
-	}
-	v.Problems, v.Results, v.MoreResults, v.Searched, v.SavedAt, v.Anchor = problems, results, more, searched, saved, anchor
-	if notice == "Draft saved." && !saved.IsZero() {
+	case err != nil:
+		if _, ok := errors.AsType[validate.Problems](err); !ok {
+			return s.concernFailed(w, r, p.by, p.in, err)
+		}
+	case p.saveAsked && !saved.IsZero():
 		notice = page.DraftSavedAt(saved) + " The DSL cannot see it until you submit it."
+	case p.saveAsked:
+		notice = "Draft saved."
 	}
-	v.Notice = notice
+	v, err := s.concernPage(ctx, p.by, p.in)
+	if err != nil {
+		return s.concernFailed(w, r, p.by, p.in, err)
+	}
+	v.Problems, v.SavedAt, v.Anchor, v.Notice = p.problems, saved, p.anchor, notice
+	v.Results, v.MoreResults, v.Searched = p.search.Results, p.search.More, p.search.Searched
 	v.AboutAdult = r.PostFormValue(aboutAdultField)
-	if len(problems) > 0 && status == http.StatusOK {
+	status := http.StatusOK
+	if len(p.problems) > 0 || p.in.Action == "submit" {
 		status = http.StatusUnprocessableEntity
 	}
 	return render(w, r, status, page.ConcernNew(v))
