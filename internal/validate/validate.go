@@ -3,63 +3,19 @@
 package validate
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/havenschools/haven/internal/fail"
 )
 
-// Problems maps a form field's name to the message shown beside it and in the
-// error summary. A non-empty Problems is an error, so services return it.
-type Problems map[string]string
+// Problems is fail.Problems, the one type of form problems; the name stays
+// here so forms and their checks read as one vocabulary.
+type Problems = fail.Problems
 
-// Error lists the fields with problems, for logs; it never holds the values typed.
-func (p Problems) Error() string {
-	fields := make([]string, 0, len(p))
-	for f := range p {
-		fields = append(fields, f)
-	}
-	slices.Sort(fields)
-	return "invalid input: " + strings.Join(fields, ", ")
-}
-
-// Add records msg for field unless field already has a problem (the first
-// problem found is the one shown).
-func (p Problems) Add(field, msg string) {
-	if _, ok := p[field]; !ok {
-		p[field] = msg
-	}
-}
-
-// Problem is one field's message, in page order.
-type Problem struct {
-	Field   string
-	Message string
-}
-
-// InOrder returns the problems in the order the fields appear on the page;
-// fields not named in order follow alphabetically.
-func (p Problems) InOrder(order ...string) []Problem {
-	var out []Problem
-	seen := map[string]bool{}
-	for _, f := range order {
-		if m, ok := p[f]; ok && !seen[f] {
-			out = append(out, Problem{f, m})
-			seen[f] = true
-		}
-	}
-	var rest []string
-	for f := range p {
-		if !seen[f] {
-			rest = append(rest, f)
-		}
-	}
-	slices.Sort(rest)
-	for _, f := range rest {
-		out = append(out, Problem{f, p[f]})
-	}
-	return out
-}
+// Problem is one field's message, in page order (fail.Problem).
+type Problem = fail.Problem
 
 // Text checks a free-text value: valid UTF-8, no NUL or other control
 // characters except tab and newlines, at most maxBytes bytes, and present
