@@ -1,9 +1,13 @@
-// Package when is the one home of the dates and times Haven shows people:
-// in the GOV.UK style ("2:30pm, 7 December 2026"; "6am"; "midday";
-// "midnight"), in the time of schools in the UK (Europe/London). Machine
-// formats (CSV, JSON, ISO 8601, file names) are not made here.
+// Package when holds the dates of a school's day: the school's time zone
+// (London, Europe/London: no other package loads a zone), today's date
+// (Today), a date as typed in a form's three boxes (DateParts), and the one
+// way Haven shows dates and times to people, in the GOV.UK style ("2:30pm,
+// 7 December 2026"; "6am"; "midday"; "midnight"). Machine formats (CSV,
+// JSON, ISO 8601, file names) are not made here.
 //
-// It is a leaf: web pages, emails and the child's file all use it.
+// It is a leaf: domains, web pages, emails and the child's file all use it.
+// Working days depend on a school's own calendar and live with it
+// (school.Calendar).
 package when
 
 import (
@@ -21,7 +25,8 @@ var london = sync.OnceValue(func() *time.Location {
 	return loc
 })
 
-// London is the time zone the formats use.
+// London is the time zone of schools in England, Wales, Scotland and
+// Northern Ireland: of school hours, term dates and every date shown.
 func London() *time.Location { return london() }
 
 // Time is the time of day of t in London: "2:30pm", "6am", "midday",
