@@ -31,6 +31,7 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## run Haven on the embedded default database (prints the URL and demo logins)
+	@echo "Compiling bin/haven: the first build compiles every dependency and can take several minutes on a small machine; later ones take seconds."
 	$(GO) build -o bin/haven ./cmd/haven
 	bin/haven serve
 
