@@ -2,7 +2,14 @@
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X github.com/havenschools/haven/internal/app.version=$(VERSION)
+# The commit and its time (UTC), not the build's: rebuilding a tag with the
+# same Go gives the same bytes, so anyone can check a release's SHA256SUMS.
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE      ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+APP_PKG    = github.com/havenschools/haven/internal/app
+LDFLAGS   := -s -w -X $(APP_PKG).version=$(VERSION) -X $(APP_PKG).commit=$(COMMIT) -X $(APP_PKG).date=$(DATE)
+# What make release builds, each as a static binary (no cgo) in dist/.
+PLATFORMS  = linux/amd64 linux/arm64
 TESTDB    ?= .data/testpg
 # Browser tests (one Chromium per package) run without the race detector;
 # everything else runs with it.
@@ -18,17 +25,31 @@ FUZZTIME  ?= 10s
 SASS      = node_modules/.bin/sass --no-source-map --no-error-css --style=compressed --load-path=. --load-path=node_modules --quiet-deps web/static/scss/haven.scss web/static/css/haven.css
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test test-go fuzz fuzz-go lint check generate css js migrate migration restore-drill reliability screenshots bench clean
+.PHONY: help run build release test test-go fuzz fuzz-go lint check generate css js migrate migration restore-drill reliability screenshots bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## run Haven on the embedded default database (prints the URL and demo logins)
+	@echo "Compiling bin/haven: the first build compiles every dependency and can take several minutes on a small machine; later ones take seconds."
 	$(GO) build -o bin/haven ./cmd/haven
 	bin/haven serve
 
 build: ## build a static, versioned binary in bin/haven (everything embedded)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/haven ./cmd/haven
+
+release: ## static binaries for linux/amd64 and arm64, SBOMs and SHA256SUMS in dist/: make release VERSION=v1.2.3
+	@case "$(VERSION)" in v[0-9]*.[0-9]*.[0-9]*) ;; *) echo "usage: make release VERSION=v1.2.3 (got '$(VERSION)')"; exit 1;; esac
+	@test -z "$$(git status --porcelain)" || (echo "make release needs a clean checkout: commit or remove these first"; git status --short; exit 1)
+	rm -rf dist && mkdir dist
+	@for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; out=dist/haven-$(VERSION)-$$os-$$arch; \
+		echo "building $$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out ./cmd/haven || exit 1; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) tool cyclonedx-gomod app -json -licenses -noserial -notimestamp \
+			-main cmd/haven -output $$out.cdx.json . || exit 1; \
+	done
+	cd dist && sha256sum haven-* > SHA256SUMS && cat SHA256SUMS
 
 test: node_modules bin/mailpit ## run every test (real Postgres, mailpit and Chromium)
 	$(WITHPG) $(MAKE) --no-print-directory test-go

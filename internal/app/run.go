@@ -10,28 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 )
-
-// version is set at build time: -ldflags "-X github.com/havenschools/haven/internal/app.version=v1.2.3".
-var version = ""
-
-// Version returns Haven's version: the build's tag, else its VCS revision, else "dev".
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return "dev-" + s.Value[:12]
-			}
-		}
-	}
-	return "dev"
-}
 
 // Env is what a subcommand may use of the process: arguments are passed
 // separately so tests can run commands in-process.
@@ -61,7 +42,7 @@ func commands() []command {
 		{"retention", "haven retention run [--school SLUG]", "list the records due for a retention review (and email the DSLs)", retentionCmd},
 		{"user", "haven user <create|reset-2fa|set-role> [flags]", "create a user, reset a second factor, or set a role (break-glass)", userCmd},
 		{"version", "haven version", "print Haven's version", func(_ context.Context, env Env, _ []string) error {
-			fmt.Fprintln(env.Stdout, "haven", Version())
+			fmt.Fprintln(env.Stdout, "haven", currentStamp())
 			return nil
 		}},
 	}

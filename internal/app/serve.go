@@ -167,6 +167,8 @@ func Serve(ctx context.Context, cfg Config, env Env, started chan<- string) erro
 	if started != nil {
 		started <- ln.Addr().String()
 	}
+	stopNotify := notifySystemd(ctx, env, ln.Addr().String(), log)
+	defer stopNotify()
 
 	select {
 	case err = <-serveErr:
@@ -175,6 +177,7 @@ func Serve(ctx context.Context, cfg Config, env Env, started chan<- string) erro
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	stopNotify()
 	srv.SetReady(false)
 	time.Sleep(cfg.ShutdownDelay) // let a load balancer see /readyz fail first
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
