@@ -130,3 +130,12 @@ bench: ## Go benchmarks, then Haven against a bare net/http + pgx baseline over 
 
 clean: ## remove build output and the test database (not make run's data)
 	rm -rf bin $(TESTDB)
+
+# The container image (Containerfile, FROM scratch: no registry needed) and
+# its check; docs/deployment.md.
+IMAGE ?= localhost/haven:latest
+.PHONY: image
+image: build ## build the container image $(IMAGE) with podman (static binary, CA certificates, non-root user)
+	rm -rf bin/image && mkdir -p bin/image/data bin/image/tmp && chmod 1777 bin/image/tmp
+	cp bin/haven deploy/container/passwd deploy/container/group /etc/ssl/certs/ca-certificates.crt bin/image/
+	podman build --quiet --format docker -f Containerfile -t $(IMAGE) bin/image

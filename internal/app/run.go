@@ -40,6 +40,8 @@ func commands() []command {
 		{"export", "haven export --school SLUG --reason TEXT [--format csv|xlsx|json] [--from DATE] [--to DATE] [--status S] [--category KEY] [--out FILE]",
 			"export a school's concerns with their decisions and actions (recorded, audited)", exportCmd},
 		{"retention", "haven retention run [--school SLUG]", "list the records due for a retention review (and email the DSLs)", retentionCmd},
+		{"backup", "haven backup --out FILE [--pubkey FILE]", "write the database, the audit key's public half and the last checkpoints to one file", backupCmd},
+		{"restore", "haven restore [--pubkey FILE] FILE", "load a backup into an empty database, then verify its audit trail", restoreCmd},
 		{"user", "haven user <create|reset-2fa|set-role> [flags]", "create a user, reset a second factor, or set a role (break-glass)", userCmd},
 		{"version", "haven version", "print Haven's version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "haven", currentStamp())

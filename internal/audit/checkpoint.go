@@ -121,6 +121,12 @@ func ExportCheckpoints(ctx context.Context, q db.Querier, w io.Writer) (int, err
 		SELECT c.chain_id, coalesce(s.slug, ''), c.seq, c.row_hash, c.signed_at, c.public_key, c.signature
 		FROM audit_checkpoints c LEFT JOIN schools s ON s.id = c.chain_id
 		ORDER BY c.id`)
+	return writeCheckpoints(rows, w)
+}
+
+// writeCheckpoints writes the checkpoints rows holds (chain, slug, seq,
+// hash, signed at, public key, signature) to w as ExportCheckpoints does.
+func writeCheckpoints(rows pgx.Rows, w io.Writer) (int, error) {
 	defer rows.Close()
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
