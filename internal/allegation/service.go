@@ -17,6 +17,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -167,7 +168,7 @@ func NotificationEmail(baseURL, ref string) notify.Message {
 	return notify.Message{
 		Subject: "A concern about an adult needs your attention",
 		Text: "A concern about an adult who works or volunteers at your school has been reported in Haven.\n\n" +
-			"Open it here: " + baseURL + "/allegations/" + ref + "\n\n" +
+			"Open it here: " + baseURL + paths.Allegation(ref) + "\n\n" +
 			"This email says nothing about who or what it concerns. Do not forward it.\n",
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
 )
 
@@ -109,7 +110,7 @@ func (s *Service) SetPasswordLink(ctx context.Context, by actor.Actor, userID in
 	if err != nil {
 		return "", fmt.Errorf("set-password link: %w", err)
 	}
-	return s.cfg.BaseURL + "/set-password/" + token, nil
+	return s.cfg.BaseURL + paths.SetPassword(token), nil
 }
 
 // SetPassword sets the password of a member of by's school directly (the

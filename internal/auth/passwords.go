@@ -11,6 +11,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
 )
 
@@ -135,7 +136,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, src actor.Source, em
 			To:      c.Email,
 			Subject: "Reset your Haven password",
 			Text: "Someone asked to reset the password of your Haven account.\n\n" +
-				"To choose a new password, follow this link:\n" + s.cfg.BaseURL + "/reset-password/" + token + "\n\n" +
+				"To choose a new password, follow this link:\n" + s.cfg.BaseURL + paths.ResetPassword(token) + "\n\n" +
 				"The link works once and expires in 1 hour. If you did not ask for this, you can ignore this email: your password has not changed.\n",
 		}, nil)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
 )
 
@@ -279,7 +280,7 @@ func (s *Service) sendInvitation(ctx context.Context, tx pgx.Tx, id int64) error
 		To:      email,
 		Subject: "You are invited to Haven",
 		Text: "You have been invited to use Haven, where " + school + " records safeguarding concerns.\n\n" +
-			"To accept, set your password here:\n" + s.cfg.BaseURL + "/invitations/" + token + "\n\n" +
+			"To accept, set your password here:\n" + s.cfg.BaseURL + paths.Invitation(token) + "\n\n" +
 			"The link works once and expires in 72 hours. If you did not expect this email, you can ignore it.\n",
 	}, nil)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 )
 
 // Bare is the baseline Haven is measured against: net/http and a pgx pool
@@ -130,7 +131,7 @@ func (b *Bare) submit(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	http.Redirect(w, r, "/concerns/"+ref+"/submitted", http.StatusSeeOther)
+	http.Redirect(w, r, paths.ConcernSubmitted(ref), http.StatusSeeOther)
 }
 
 func (b *Bare) queue(w http.ResponseWriter, r *http.Request) {

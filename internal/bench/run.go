@@ -17,6 +17,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 )
 
 // Stack is what serves a run: Haven, or the bare baseline.
@@ -50,7 +51,7 @@ func Scenarios() []Scenario {
 				return expect(r, err, http.StatusOK, "")
 			},
 			Bare: func(ctx context.Context, c *Client, t Target, w int) error {
-				r, err := c.Get(ctx, fmt.Sprintf("/queue?school=%d&user=%d", t.SchoolOf(w).ID, t.DSLs[w].ID))
+				r, err := c.Get(ctx, fmt.Sprintf("/queue?school=%d&user=%d", t.SchoolOf(w).ID, t.DSLs[w].ID)) // not a Haven route: the bare server's
 				return expect(r, err, http.StatusOK, "")
 			}}
 	}
@@ -63,7 +64,7 @@ func Scenarios() []Scenario {
 			},
 			Bare: func(ctx context.Context, c *Client, t Target, w int) error {
 				s := t.SchoolOf(w)
-				r, err := c.Post(ctx, fmt.Sprintf("/concerns?school=%d&user=%d&child=%d&witness=%d", s.ID, t.Staff[w].ID,
+				r, err := c.Post(ctx, fmt.Sprintf("/concerns?school=%d&user=%d&child=%d&witness=%d", s.ID, t.Staff[w].ID, // not a Haven route: the bare server's
 					s.FirstChild+int64(w), s.FirstChild+int64(w)+100), nil)
 				return expect(r, err, http.StatusSeeOther, "/concerns/C-")
 			}}
@@ -74,7 +75,7 @@ func Scenarios() []Scenario {
 		queue("a school per client", "spread"),
 		{Name: "DSL chronology (the typical school's child with most concerns)", Target: "typical",
 			Haven: func(ctx context.Context, c *Client, t Target, w int) error {
-				r, err := c.Get(ctx, fmt.Sprintf("/children/%d/chronology", t.School.Busiest))
+				r, err := c.Get(ctx, paths.Chronology(t.School.Busiest))
 				return expect(r, err, http.StatusOK, "")
 			},
 			Bare: func(ctx context.Context, c *Client, t Target, w int) error {

@@ -6,6 +6,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/encompass"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/when"
 )
 
@@ -21,7 +22,7 @@ func withEncompass(ctx context.Context, q db.Querier, by actor.Actor, childID in
 	}
 	added := false
 	for _, n := range list {
-		e := Entry{Kind: EntryEncompass, At: dayMoment(n.NotifiedOn, n.CreatedAt), DateOnly: true, Recorded: n.CreatedAt, Ref: n.Ref, Href: "/encompass/" + n.Ref, Role: Subject,
+		e := Entry{Kind: EntryEncompass, At: dayMoment(n.NotifiedOn, n.CreatedAt), DateOnly: true, Recorded: n.CreatedAt, Ref: n.Ref, Href: paths.Encompass(n.Ref), Role: Subject,
 			By: n.RecordedByName, Title: "Operation Encompass: the police told the school of a domestic abuse incident"}
 		if n.IncidentOn != nil {
 			e.Details = append(e.Details, Detail{"Incident", when.Day(*n.IncidentOn)})

@@ -15,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/when"
 )
 
@@ -248,7 +249,7 @@ func EscalationEmail(baseURL, ref string, inDanger bool, created time.Time, wait
 	if head {
 		text += "You are told as the head: please make sure a DSL opens it now. Haven:\n" + baseURL + "/\n\n"
 	} else {
-		text += "Open it and acknowledge it (you will be asked to sign in):\n" + baseURL + "/concerns/" + ref + "\n\n"
+		text += "Open it and acknowledge it (you will be asked to sign in):\n" + baseURL + paths.Concern(ref) + "\n\n"
 	}
 	text += "You will be emailed again each time the limit passes until a DSL acknowledges it.\n" +
 		"For the child's safety this email holds no details of the concern.\n"

@@ -19,6 +19,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -220,7 +221,7 @@ func NotificationEmail(baseURL, ref string, inDanger bool) notify.Message {
 		text = "A new safeguarding concern has been recorded in Haven. The person who recorded it " +
 			"said a child is in immediate danger.\n\n"
 	}
-	text += "Open it (you will be asked to sign in):\n" + strings.TrimRight(baseURL, "/") + "/concerns/" + ref + "\n\n" +
+	text += "Open it (you will be asked to sign in):\n" + strings.TrimRight(baseURL, "/") + paths.Concern(ref) + "\n\n" +
 		"For the child's safety this email holds no details of the concern.\n"
 	return notify.Message{Subject: subject, Text: text}
 }

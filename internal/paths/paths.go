@@ -6,7 +6,10 @@
 // same bytes the hand-built strings did. Integer ids are written in base 10.
 package paths
 
-import "strconv"
+import (
+	"net/url"
+	"strconv"
+)
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
@@ -18,6 +21,19 @@ func ConcernSubmitted(ref string) string { return Concern(ref) + "/submitted" }
 
 // ConcernDraft is GET /concerns/drafts/{submission}.
 func ConcernDraft(submission string) string { return "/concerns/drafts/" + submission }
+
+// ConcernForm is POST /concerns, the "Report a concern" form; a non-empty
+// anchor is added as the fragment the page returns to.
+func ConcernForm(anchor string) string {
+	if anchor == "" {
+		return "/concerns"
+	}
+	return "/concerns#" + anchor
+}
+
+// ConcernNewAfter is GET /concerns/new?submission={submission}: the
+// address the form's history entry takes once it is submitted.
+func ConcernNewAfter(submission string) string { return "/concerns/new?submission=" + submission }
 
 // ConcernAction is /concerns/{ref}/{action}, one of the concern's own
 // pages or buttons (addenda, acknowledge, assign, urgency, categories,
@@ -82,3 +98,48 @@ func AllegationSubmitted(ref string) string { return Allegation(ref) + "/submitt
 
 // Encompass is GET /encompass/{ref}.
 func Encompass(ref string) string { return "/encompass/" + ref }
+
+// Queue is GET /queue with the filter q (no query when q is empty).
+func Queue(q url.Values) string {
+	if len(q) == 0 {
+		return "/queue"
+	}
+	return "/queue?" + q.Encode()
+}
+
+// Attachment is GET /attachments/{id}; publicID is the file's public id.
+func Attachment(publicID string) string { return "/attachments/" + publicID }
+
+// ResetPassword is GET /reset-password/{token}, the link in a reset email.
+func ResetPassword(token string) string { return "/reset-password/" + token }
+
+// SetPassword is GET /set-password/{token}, the first admin's link.
+func SetPassword(token string) string { return "/set-password/" + token }
+
+// Invitation is GET /invitations/{token}, the link in an invitation.
+func Invitation(token string) string { return "/invitations/" + token }
+
+// TransferReceipt is GET /transfers/receipt/{token}, the receiving
+// school's one-time link.
+func TransferReceipt(token string) string { return "/transfers/receipt/" + token }
+
+// Received is GET /received/{id}, a file received from another Haven.
+func Received(receivedID int64) string { return "/received/" + id(receivedID) }
+
+// PupilsImport is /pupils/import/{id}, a roll import's preview and apply.
+func PupilsImport(importID int64) string { return "/pupils/import/" + id(importID) }
+
+// RoleRequest is POST /role-requests/{id}/{action} (approve, reject).
+func RoleRequest(requestID int64, action string) string {
+	return "/role-requests/" + id(requestID) + "/" + action
+}
+
+// AdminUser is GET /admin/users/{id}.
+func AdminUser(userID int64) string { return "/admin/users/" + id(userID) }
+
+// AdminUserAction is POST /admin/users/{id}/{action} (role, deactivate,
+// reactivate, reset-2fa).
+func AdminUserAction(userID int64, action string) string { return AdminUser(userID) + "/" + action }
+
+// TermDelete is POST /admin/settings/terms/{id}/delete.
+func TermDelete(termID int64) string { return "/admin/settings/terms/" + id(termID) + "/delete" }

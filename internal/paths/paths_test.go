@@ -1,6 +1,9 @@
 package paths
 
-import "testing"
+import (
+	"net/url"
+	"testing"
+)
 
 // TestBuilders pins each builder's output: the same bytes the hand-built
 // links had, so switching a call site to a builder changes no page.
@@ -28,6 +31,22 @@ func TestBuilders(t *testing.T) {
 		{AllegationSubmitted("A-1"), "/allegations/A-1/submitted"},
 		{Encompass("E-1"), "/encompass/E-1"},
 		{Child(-1), "/children/-1"},
+		{ConcernForm(""), "/concerns"},
+		{ConcernForm("child"), "/concerns#child"},
+		{ConcernNewAfter("abc-123"), "/concerns/new?submission=abc-123"},
+		{Queue(nil), "/queue"},
+		{Queue(url.Values{"status": {"new"}, "after": {"x y"}}), "/queue?after=x+y&status=new"},
+		{Attachment("f-1"), "/attachments/f-1"},
+		{ResetPassword("tok"), "/reset-password/tok"},
+		{SetPassword("tok"), "/set-password/tok"},
+		{Invitation("tok"), "/invitations/tok"},
+		{TransferReceipt("tok"), "/transfers/receipt/tok"},
+		{Received(3), "/received/3"},
+		{PupilsImport(4), "/pupils/import/4"},
+		{RoleRequest(8, "approve"), "/role-requests/8/approve"},
+		{AdminUser(11), "/admin/users/11"},
+		{AdminUserAction(11, "reset-2fa"), "/admin/users/11/reset-2fa"},
+		{TermDelete(12), "/admin/settings/terms/12/delete"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

@@ -18,6 +18,7 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/notify"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
@@ -359,7 +360,7 @@ func (s *Service) MarkSent(ctx context.Context, by actor.Actor, id int64, f Send
 				Text: "Dear " + t.DestinationDSL + ",\n\n" + from + " has sent " + t.DestinationSchool + " the safeguarding file " +
 					"of a child who has moved to your school (transfer " + t.Ref() + "). The file itself comes separately, " +
 					"with its password sent another way.\n\nWhen you have it, please confirm receipt, with your name, here " +
-					"(the link works once):\n" + s.baseURL + "/transfers/receipt/" + token + "\n"}, nil); err != nil {
+					"(the link works once):\n" + s.baseURL + paths.TransferReceipt(token) + "\n"}, nil); err != nil {
 				return err
 			}
 		}

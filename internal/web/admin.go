@@ -11,6 +11,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -121,7 +122,7 @@ func (s *Server) handleUserRole(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		s.flash(r, "Role changed to "+auth.RoleName(role, deputy))
 	}
-	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.AdminUser(id), http.StatusSeeOther)
 	return nil
 }
 
@@ -142,7 +143,7 @@ func (s *Server) handleUserActive(active bool) handlerFunc {
 		default:
 			s.flash(r, "Account deactivated: they have been signed out")
 		}
-		http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		http.Redirect(w, r, paths.AdminUser(id), http.StatusSeeOther)
 		return nil
 	}
 }
@@ -154,7 +155,7 @@ func (s *Server) handleUserResetSecondFactor(w http.ResponseWriter, r *http.Requ
 		return err
 	}
 	s.flash(r, "Authenticator app reset: they will set it up again when they next sign in")
-	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.AdminUser(id), http.StatusSeeOther)
 	return nil
 }
 

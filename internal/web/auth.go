@@ -9,6 +9,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
 )
@@ -377,9 +378,9 @@ func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) er
 // passwordLinkForm is the page of a password link of purpose "reset" or "set".
 func passwordLinkForm(purpose, token string, l auth.PasswordLink) page.NewPasswordForm {
 	f := page.NewPasswordForm{Title: "Choose a new password", Button: "Save password", Email: l.Email,
-		Action: "/reset-password/" + token, Intro: "Choose a new password for " + l.Email + "."}
+		Action: paths.ResetPassword(token), Intro: "Choose a new password for " + l.Email + "."}
 	if purpose == "set" {
-		f.Title, f.Action = "Create your password", "/set-password/"+token
+		f.Title, f.Action = "Create your password", paths.SetPassword(token)
 		f.Intro = "Create a password for your Haven account, " + l.Email + "."
 	}
 	return f
@@ -442,7 +443,7 @@ func (s *Server) signOutQuietly(r *http.Request) {
 }
 
 func invitationForm(token string, v auth.InvitationView) page.NewPasswordForm {
-	f := page.NewPasswordForm{Title: "Join " + v.SchoolName + " on Haven", Action: "/invitations/" + token,
+	f := page.NewPasswordForm{Title: "Join " + v.SchoolName + " on Haven", Action: paths.Invitation(token),
 		Button: "Accept invitation", Email: v.Email, Existing: v.HasAccount,
 		Intro: v.Name + ", you have been invited to Haven as " + auth.RoleName(v.Role, v.Deputy) + "."}
 	if v.HasAccount {

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/web/page"
 )
@@ -59,7 +60,7 @@ func (s *Server) handlePupilsUpload(w http.ResponseWriter, r *http.Request) erro
 	if p.ID == 0 { // too large to keep
 		return s.renderPupilsImport(w, r, http.StatusUnprocessableEntity, p.Problems[0].Message)
 	}
-	http.Redirect(w, r, "/pupils/import/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.PupilsImport(p.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -88,7 +89,7 @@ func (s *Server) handlePupilsApply(w http.ResponseWriter, r *http.Request) error
 	}
 	res, err := s.pupils.ApplyImport(r.Context(), actorFrom(r), id)
 	if errors.Is(err, pupil.ErrImportRefused) {
-		http.Redirect(w, r, "/pupils/import/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		http.Redirect(w, r, paths.PupilsImport(id), http.StatusSeeOther)
 		return nil
 	}
 	if err != nil {
@@ -96,7 +97,7 @@ func (s *Server) handlePupilsApply(w http.ResponseWriter, r *http.Request) error
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Roll imported: "+strconv.Itoa(res.Added)+" added, "+strconv.Itoa(res.Updated)+
 		" updated, "+strconv.Itoa(res.Merged)+" matched")
-	http.Redirect(w, r, "/pupils/import/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.PupilsImport(id), http.StatusSeeOther)
 	return nil
 }
 

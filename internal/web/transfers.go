@@ -281,7 +281,7 @@ func (s *Server) handleReceivedImport(w http.ResponseWriter, r *http.Request) er
 		return recordsErr(err)
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Child's file imported")
-	http.Redirect(w, r, "/received/"+strconv.FormatInt(rec.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Received(rec.ID), http.StatusSeeOther)
 	return nil
 }
 

@@ -10,11 +10,11 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/layout"
@@ -42,7 +42,7 @@ func (p UsersPage) memberRows() [][]ui.TableCell {
 			role += " (" + auth.RoleName(m.PendingRole, m.PendingDeputy) + " waiting for approval)"
 		}
 		rows = append(rows, []ui.TableCell{
-			{Content: person("/admin/users/"+strconv.FormatInt(m.UserID, 10), m.Name, m.Email)},
+			{Content: person(paths.AdminUser(m.UserID), m.Name, m.Email)},
 			{Text: role},
 			{Content: ui.Tag(yesNo(m.Active, "Active", "Deactivated"), yesNo(m.Active, "green", "grey"))},
 			{Text: yesNo(m.SecondFactor, "Set up", "Not set up")},
@@ -352,7 +352,7 @@ type UserPage struct {
 	Problems validate.Problems
 }
 
-func (p UserPage) base() string { return "/admin/users/" + strconv.FormatInt(p.Member.UserID, 10) }
+func (p UserPage) base() string { return paths.AdminUser(p.Member.UserID) }
 
 // User is an admin's page about one member: change role, reset the
 // authenticator app, deactivate or reactivate.
@@ -664,9 +664,9 @@ func RoleRequests(p RoleRequestsPage) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var23 string
-					templ_7745c5c3_Var23, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/role-requests/" + strconv.FormatInt(r.ID, 10) + "/approve").ResolveURL(ctx)
+					templ_7745c5c3_Var23, templ_7745c5c3_Err = templruntime.NewAttributeExpression(paths.RoleRequest(r.ID, "approve")).ResolveURL(ctx)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/admin_users.templ`, Line: 234, Col: 96}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/admin_users.templ`, Line: 234, Col: 70}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var23)
 					if templ_7745c5c3_Err != nil {
@@ -685,9 +685,9 @@ func RoleRequests(p RoleRequestsPage) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var24 string
-					templ_7745c5c3_Var24, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/role-requests/" + strconv.FormatInt(r.ID, 10) + "/reject").ResolveURL(ctx)
+					templ_7745c5c3_Var24, templ_7745c5c3_Err = templruntime.NewAttributeExpression(paths.RoleRequest(r.ID, "reject")).ResolveURL(ctx)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/admin_users.templ`, Line: 237, Col: 95}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page/admin_users.templ`, Line: 237, Col: 69}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var24)
 					if templ_7745c5c3_Err != nil {

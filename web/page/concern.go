@@ -54,7 +54,7 @@ func DraftSavedAt(saved time.Time) string { return "Draft saved at " + londonTim
 // entry as "Submit concern" is pressed, so that Back comes to the receipt
 // (once it is stored), the draft, or a new form — never the form again
 // with what was sent, nor the browser's "resubmit?" page.
-func AfterSubmitHref(submissionID string) string { return "/concerns/new?submission=" + submissionID }
+func AfterSubmitHref(submissionID string) string { return paths.ConcernNewAfter(submissionID) }
 
 // FormChild is one child chosen on the form, with what the page shows of them.
 type FormChild struct {
@@ -300,12 +300,7 @@ func outOfHoursName(e Emergency) string {
 	return "the emergency duty team"
 }
 
-func formAction(f ConcernForm) string {
-	if f.Anchor == "" {
-		return "/concerns"
-	}
-	return "/concerns#" + f.Anchor
-}
+func formAction(f ConcernForm) string { return paths.ConcernForm(f.Anchor) }
 
 // indicatorsDescribedBy: the indicators' hint, and their problem when there is one.
 func (f ConcernForm) indicatorsDescribedBy() string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -86,11 +87,7 @@ func (v QueueView) statusLinks() []statusLink {
 	link := func(status string) string {
 		f := v.Filter
 		f.Status = status
-		q := f.Query()
-		if len(q) == 0 {
-			return "/queue"
-		}
-		return "/queue?" + q.Encode()
+		return paths.Queue(f.Query())
 	}
 	current := v.Filter.Status
 	if current == "" {
@@ -110,16 +107,10 @@ func (v QueueView) statusLinks() []statusLink {
 func (v QueueView) nextHref() string {
 	q := v.Filter.Query()
 	q.Set("after", v.Page.Next)
-	return "/queue?" + q.Encode()
+	return paths.Queue(q)
 }
 
-func (v QueueView) firstHref() string {
-	q := v.Filter.Query()
-	if len(q) == 0 {
-		return "/queue"
-	}
-	return "/queue?" + q.Encode()
-}
+func (v QueueView) firstHref() string { return paths.Queue(v.Filter.Query()) }
 
 func (v QueueView) since() string { return v.Page.AsOf.UTC().Format(time.RFC3339Nano) }
 
