@@ -109,21 +109,11 @@ func withAppPool(ctx context.Context, env Env, fn func(*pgxpool.Pool, Config) er
 	if err != nil {
 		return err
 	}
-	d, err := openDatabase(ctx, cfg, env)
+	pool, _, closeDB, err := openPool(ctx, cfg, env, poolOptions{maxConns: 2})
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	if d.cluster != nil {
-		if err := Migrate(ctx, d.ownerURL, env.Log); err != nil {
-			return err
-		}
-	}
-	pool, err := db.Open(ctx, d.appURL, 2)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
+	defer closeDB()
 	return fn(pool, cfg)
 }
 

@@ -231,21 +231,11 @@ func exportCheckpoints(ctx context.Context, pool *pgxpool.Pool, path string) (in
 // withOwnerPool runs fn with a small pool connected as the owning role
 // (the embedded default is started and migrated first).
 func withOwnerPool(ctx context.Context, cfg Config, env Env, fn func(*pgxpool.Pool) error) error {
-	d, err := openDatabase(ctx, cfg, env)
+	pool, _, closeDB, err := openPool(ctx, cfg, env, poolOptions{asOwner: true, maxConns: 2})
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	if d.cluster != nil {
-		if err := Migrate(ctx, d.ownerURL, env.Log); err != nil {
-			return err
-		}
-	}
-	pool, err := db.Open(ctx, d.ownerURL, 2)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
+	defer closeDB()
 	return fn(pool)
 }
 

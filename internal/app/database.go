@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/devdb"
 )
 
@@ -39,6 +42,41 @@ func openDatabase(ctx context.Context, cfg Config, env Env) (*database, error) {
 		return nil, fmt.Errorf("embedded database: %w", err)
 	}
 	return &database{ownerURL: owner, appURL: app, cluster: c}, nil
+}
+
+// poolOptions are what differs between the commands that open a pool.
+type poolOptions struct {
+	asOwner  bool  // connect as the owning role (audit commands), not the app role
+	maxConns int32 // 0: db.DefaultMaxConns
+	// migrate migrates a configured database too; the embedded default,
+	// which may be brand new, is migrated always.
+	migrate bool
+}
+
+// openPool is the one way a command opens Haven's database: openDatabase,
+// migrations as o says, then a pool (db.Open) as o's role. closeAll closes
+// the pool and then stops the embedded default, if it was started.
+func openPool(ctx context.Context, cfg Config, env Env, o poolOptions) (pool *pgxpool.Pool, d *database, closeAll func(), err error) {
+	d, err = openDatabase(ctx, cfg, env)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if o.migrate || d.cluster != nil {
+		if err := Migrate(ctx, d.ownerURL, env.Log); err != nil {
+			d.close()
+			return nil, nil, nil, err
+		}
+	}
+	url := d.appURL
+	if o.asOwner {
+		url = d.ownerURL
+	}
+	pool, err = db.Open(ctx, url, o.maxConns)
+	if err != nil {
+		d.close()
+		return nil, nil, nil, err
+	}
+	return pool, d, func() { pool.Close(); d.close() }, nil
 }
 
 func (d *database) close() error {

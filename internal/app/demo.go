@@ -33,19 +33,11 @@ func demoCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := openDatabase(ctx, cfg, env)
+	pool, d, closeDB, err := openPool(ctx, cfg, env, poolOptions{maxConns: 4, migrate: true})
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	if err := Migrate(ctx, d.ownerURL, env.Log); err != nil {
-		return err
-	}
-	pool, err := db.Open(ctx, d.appURL, 4)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
+	defer closeDB()
 	logins := ""
 	if cfg.Embedded() {
 		logins = demoLoginsFile(cfg)

@@ -15,9 +15,9 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/havenschools/haven/internal/allegation"
+	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/encompass"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
@@ -36,33 +36,42 @@ type App struct {
 	Allegations *allegation.Service
 }
 
-// Build wires Haven on pool: every service, the job client (not started)
-// and the web server. Serve uses it, and so do tests that need the whole
-// application on a test database.
+// Build wires Haven on pool: every service, built once, the job client
+// (not started) and the web server. The web server and the River workers
+// share the same service instances. Serve uses it, and so do tests that
+// need the whole application on a test database.
 func Build(cfg Config, pool *pgxpool.Pool, mailer notify.Mailer, log *slog.Logger) (*App, error) {
 	reg := newRegistry(pool)
 	escalator := concern.NewEscalator(pool, cfg.BaseURL, nil)
-	// The records workers write exports and enqueue nothing, so they need no job client.
-	recordsWork := records.NewService(pool, nil, cfg.BaseURL)
+	// The records service both works its jobs and enqueues (exports, the
+	// retention review's and the transfer chase's emails): it gets the
+	// client once the client is built with its workers.
+	recs := records.NewService(pool, nil, cfg.BaseURL)
 	jobClient, err := jobs.New(pool, log, func(w *river.Workers) { notify.AddWorkers(w, mailer) }, escalator.AddWorkers,
-		recordsWork.AddWorkers)
+		recs.AddWorkers)
 	if err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}
+	recs.UseJobs(jobClient)
 	jobClient.PeriodicJobs().Add(escalator.PeriodicJob())
-	jobClient.PeriodicJobs().AddMany(recordsWork.PeriodicJobs())
+	jobClient.PeriodicJobs().AddMany(recs.PeriodicJobs())
 	allegations := allegation.NewService(pool, jobClient, cfg.BaseURL)
-	srv := web.New(web.Config{
+	srv, err := web.New(web.Config{
 		TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Chromium: cfg.Chromium,
 		SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
 	}, web.Deps{Log: log, Pool: pool, Metrics: web.NewMetrics(reg),
 		Auth:        auth.NewService(pool, jobClient, auth.Config{BaseURL: cfg.BaseURL}),
 		Schools:     school.NewService(pool),
 		Concerns:    concern.NewService(pool, jobClient, cfg.BaseURL),
+		Pupils:      pupil.NewService(pool),
 		Allegations: allegations,
 		Encompass:   encompass.NewService(pool),
-		Pupils:      pupil.NewService(pool),
-		Records:     records.NewService(pool, jobClient, cfg.BaseURL)})
+		Records:     recs,
+		Audit:       audit.NewService(pool),
+		Feed:        concern.NewFeed(pool.Config().ConnConfig, log)})
+	if err != nil {
+		return nil, err
+	}
 	return &App{Web: srv, Jobs: jobClient, Metrics: reg, Allegations: allegations}, nil
 }
 
@@ -95,19 +104,11 @@ func serveCmd(ctx context.Context, env Env, args []string) error {
 // not nil, it receives the server's address once it is listening.
 func Serve(ctx context.Context, cfg Config, env Env, started chan<- string) error {
 	log := env.Log
-	d, err := openDatabase(ctx, cfg, env)
+	pool, d, closeDB, err := openPool(ctx, cfg, env, poolOptions{maxConns: cfg.DBMaxConns, migrate: true})
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	if err := Migrate(ctx, d.ownerURL, log); err != nil {
-		return err
-	}
-	pool, err := db.Open(ctx, d.appURL, cfg.DBMaxConns)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
+	defer closeDB()
 	if d.cluster != nil {
 		if err := seedDemo(ctx, pool, env, demoLoginsFile(cfg)); err != nil {
 			return err

@@ -33,6 +33,12 @@ func NewService(pool *pgxpool.Pool, jobs *jobs.Client, baseURL string) *Service 
 	return &Service{pool: pool, jobs: jobs, baseURL: strings.TrimRight(baseURL, "/"), now: time.Now}
 }
 
+// UseJobs makes s enqueue its jobs and emails on c. The records workers
+// are registered when c is built and enqueue too (the retention review and
+// the transfer chase email the DSLs), so app.Build builds s first and gives
+// it the client here, before c starts or s serves a request.
+func (s *Service) UseJobs(c *jobs.Client) { s.jobs = c }
+
 // WithClock returns a copy of s that takes the time from now (what is
 // due, overdue or expired); the database's own clock still stamps rows.
 func (s *Service) WithClock(now func() time.Time) *Service {

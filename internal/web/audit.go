@@ -14,10 +14,6 @@ import (
 	"github.com/havenschools/haven/web/page"
 )
 
-// auditLog is the audit trail's reading service: stateless over the pool,
-// so it is made where used rather than wired into Server.
-func (s *Server) auditLog() *audit.Service { return audit.NewService(s.pool) }
-
 // auditActionRE is what the Action filter accepts: an action
 // ("concern.view") or an area ("concern", "concern.").
 var auditActionRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.?$`)
@@ -40,7 +36,7 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) error {
 	f, problems := auditFilter(v)
 	by := actorFrom(r)
 	if len(problems) > 0 {
-		people, part, err := s.auditLog().People(r.Context(), by)
+		people, part, err := s.audit.People(r.Context(), by)
 		if err != nil {
 			return err
 		}
@@ -48,7 +44,7 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) error {
 		return render(w, r, http.StatusUnprocessableEntity, page.AuditLog(v))
 	}
 	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
-	p, people, err := s.auditLog().Log(r.Context(), by, f)
+	p, people, err := s.audit.Log(r.Context(), by, f)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/havenschools/haven/internal/allegation"
+	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/encompass"
@@ -55,6 +57,7 @@ type Server struct {
 	allegations *allegation.Service
 	encompass   *encompass.Service
 	records     *records.Service
+	audit       *audit.Service
 	// feed tells open Safeguarding queues of new concerns (its own
 	// LISTEN connection, opened at the first subscriber); streamsDone
 	// closes to end every event stream (EndStreams).
@@ -63,59 +66,62 @@ type Server struct {
 	endStreams  sync.Once
 }
 
-// Deps are the services the handlers call.
+// Deps are the services the handlers call, each built once by app.Build
+// (the same instances its River workers use). Every field is required but
+// Metrics: New builds none of them.
 type Deps struct {
 	Log     *slog.Logger
-	Pool    *pgxpool.Pool
-	Metrics *Metrics // optional
-	// Auth and Schools default to services on Pool without email (tests
-	// that need invitation or reset emails pass app.Build's).
-	Auth    *auth.Service
-	Schools *school.Service
-	// Concerns is required for the concern pages (app.Build passes it: it
-	// needs the job client to email the DSLs). Pupils defaults to a service on Pool.
+	Pool    *pgxpool.Pool // sessions, /readyz
+	Metrics *Metrics      // optional: nil, not collected
+
+	Auth     *auth.Service
+	Schools  *school.Service
 	Concerns *concern.Service
 	Pupils   *pupil.Service
-
-	// Allegations (concerns about adults; app.Build passes one that emails
-	// the head) and Encompass default to services on Pool.
+	// Concerns about adults and Operation Encompass (issue 8).
 	Allegations *allegation.Service
 	Encompass   *encompass.Service
-	// Records (exports, a child's file, retention) defaults to a service
-	// on Pool that runs no background jobs.
+	// Records: exports, a child's file, transfers, retention.
 	Records *records.Service
+	Audit   *audit.Service
+	// Feed tells open Safeguarding queues of new concerns; Close closes it.
+	Feed *concern.Feed
 }
 
-// New returns a Server. It is ready (for /readyz) until SetReady(false).
-func New(cfg Config, d Deps) *Server {
-	s := &Server{log: d.Log, cfg: cfg, pool: d.Pool, metrics: d.Metrics, auth: d.Auth, schools: d.Schools}
-	if s.auth == nil {
-		s.auth = auth.NewService(d.Pool, nil, auth.Config{BaseURL: cfg.BaseURL})
+// missing names the first required field of d that is nil, or "".
+func (d Deps) missing() string {
+	for _, f := range []struct {
+		name string
+		nil  bool
+	}{
+		{"Log", d.Log == nil}, {"Pool", d.Pool == nil},
+		{"Auth", d.Auth == nil}, {"Schools", d.Schools == nil}, {"Concerns", d.Concerns == nil},
+		{"Pupils", d.Pupils == nil}, {"Allegations", d.Allegations == nil}, {"Encompass", d.Encompass == nil},
+		{"Records", d.Records == nil}, {"Audit", d.Audit == nil}, {"Feed", d.Feed == nil},
+	} {
+		if f.nil {
+			return f.name
+		}
 	}
-	if s.schools == nil {
-		s.schools = school.NewService(d.Pool)
+	return ""
+}
+
+// New returns a Server on the services in d, or an error naming the first
+// required one that is missing (before starting anything). It is ready
+// (for /readyz) until SetReady(false).
+func New(cfg Config, d Deps) (*Server, error) {
+	if name := d.missing(); name != "" {
+		return nil, fmt.Errorf("web.New: Deps.%s is nil", name)
 	}
-	s.concerns, s.pupils = d.Concerns, d.Pupils
-	if s.pupils == nil {
-		s.pupils = pupil.NewService(d.Pool)
-	}
-	s.allegations, s.encompass = d.Allegations, d.Encompass
-	if s.allegations == nil {
-		s.allegations = allegation.NewService(d.Pool, nil, cfg.BaseURL)
-	}
-	if s.encompass == nil {
-		s.encompass = encompass.NewService(d.Pool)
-	}
-	s.records = d.Records
-	if s.records == nil {
-		s.records = records.NewService(d.Pool, nil, cfg.BaseURL)
-	}
-	s.feed, s.streamsDone = concern.NewFeed(d.Pool.Config().ConnConfig, d.Log), make(chan struct{})
+	s := &Server{log: d.Log, cfg: cfg, pool: d.Pool, metrics: d.Metrics,
+		auth: d.Auth, schools: d.Schools, concerns: d.Concerns, pupils: d.Pupils,
+		allegations: d.Allegations, encompass: d.Encompass, records: d.Records, audit: d.Audit,
+		feed: d.Feed, streamsDone: make(chan struct{})}
 	s.printer = pdf.NewPrinter(cfg.Chromium)
 	s.sessions = newSessions(cfg, d.Pool, s.sessionError)
 	s.cleanup = startSessionCleanup(d.Pool, d.Log, 10*time.Minute)
 	s.ready.Store(true)
-	return s
+	return s, nil
 }
 
 // SetReady marks the server ready or not for /readyz: a server shutting down
@@ -123,7 +129,7 @@ func New(cfg Config, d Deps) *Server {
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
 // Close stops the background cleanup of expired sessions, ends the event
-// streams and closes the queue feed's connection.
+// streams and closes the queue feed's connection (Deps.Feed).
 func (s *Server) Close() {
 	s.cleanup.Stop()
 	s.EndStreams()
