@@ -25,7 +25,7 @@ FUZZTIME  ?= 10s
 SASS      = node_modules/.bin/sass --no-source-map --no-error-css --style=compressed --load-path=. --load-path=node_modules --quiet-deps web/static/scss/haven.scss web/static/css/haven.css
 
 .DEFAULT_GOAL := help
-.PHONY: help run build release test test-go fuzz fuzz-go lint check generate css js migrate migration restore-drill reliability screenshots bench clean
+.PHONY: help run build release deb test test-go fuzz fuzz-go lint check generate css js migrate migration restore-drill reliability screenshots bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,14 @@ release: ## static binaries for linux/amd64 and arm64, SBOMs and SHA256SUMS in d
 			-main cmd/haven -output $$out.cdx.json . || exit 1; \
 	done
 	cd dist && sha256sum haven-* > SHA256SUMS && cat SHA256SUMS
+
+# The package's version: v1.2.3 → 1.2.3; an untagged build → 0.0.0~<describe>.
+DEB_VERSION ?= $(shell echo '$(VERSION)' | sed -e 's/^v\([0-9]\)/\1/;t' -e 's/[^A-Za-z0-9.+~]/~/g;s/^/0.0.0~/')
+DEB_ARCH    ?= $(shell $(GO) env GOARCH)
+deb: ## a Debian package of the static binary and the systemd units in dist/ (nfpm; DEB_ARCH=arm64 for the other)
+	@mkdir -p dist/deb
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(DEB_ARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/deb/haven ./cmd/haven
+	GOARCH=$(DEB_ARCH) DEB_VERSION=$(DEB_VERSION) $(GO) tool nfpm package --config deploy/nfpm.yaml --packager deb --target dist/haven_$(DEB_VERSION)_$(DEB_ARCH).deb
 
 test: node_modules bin/mailpit ## run every test (real Postgres, mailpit and Chromium)
 	$(WITHPG) $(MAKE) --no-print-directory test-go
