@@ -2,7 +2,6 @@ package allegation_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -43,19 +42,15 @@ func newFixture(t *testing.T) *fixture {
 	d := dbtest.Open(t)
 	f := &fixture{db: d}
 	ctx := context.Background()
-	if err := d.Owner.QueryRow(ctx, `INSERT INTO schools (slug, name) VALUES ('st-aidans', 'St Aidan''s') RETURNING id`).Scan(&f.school); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Owner.Exec(ctx, `INSERT INTO school_settings (school_id) VALUES ($1)`, f.school); err != nil {
-		t.Fatal(err)
-	}
-	f.head = mustMember(t, d.Owner, f.school, "head@st-aidans.test", "Hazel Head", actor.Head)
-	f.chair = mustMember(t, d.Owner, f.school, "chair@st-aidans.test", "Cyril Chair", actor.Staff)
-	f.dsl = mustMember(t, d.Owner, f.school, "dsl@st-aidans.test", "Dee Ess", actor.DSL)
-	f.admin = mustMember(t, d.Owner, f.school, "admin@st-aidans.test", "Ad Min", actor.Admin)
-	f.teacher = mustMember(t, d.Owner, f.school, "teacher@st-aidans.test", "Tom Teacher", actor.Staff)
-	f.ta = mustMember(t, d.Owner, f.school, "ta@st-aidans.test", "Tess Assistant", actor.Staff)
-	f.lunchtime = mustMember(t, d.Owner, f.school, "lunch@st-aidans.test", "Lou Lunch", actor.Staff)
+	f.school = dbtest.MustSchool(t, d.Owner, "st-aidans", "St Aidan's")
+	dbtest.MustSettings(t, d.Owner, f.school)
+	f.head = dbtest.MustMember(t, d.Owner, f.school, "head@st-aidans.test", "Hazel Head", actor.Head)
+	f.chair = dbtest.MustMember(t, d.Owner, f.school, "chair@st-aidans.test", "Cyril Chair", actor.Staff)
+	f.dsl = dbtest.MustMember(t, d.Owner, f.school, "dsl@st-aidans.test", "Dee Ess", actor.DSL)
+	f.admin = dbtest.MustMember(t, d.Owner, f.school, "admin@st-aidans.test", "Ad Min", actor.Admin)
+	f.teacher = dbtest.MustMember(t, d.Owner, f.school, "teacher@st-aidans.test", "Tom Teacher", actor.Staff)
+	f.ta = dbtest.MustMember(t, d.Owner, f.school, "ta@st-aidans.test", "Tess Assistant", actor.Staff)
+	f.lunchtime = dbtest.MustMember(t, d.Owner, f.school, "lunch@st-aidans.test", "Lou Lunch", actor.Staff)
 	if _, err := d.Owner.Exec(ctx, `UPDATE school_settings SET chair_of_governors = $2 WHERE school_id = $1`, f.school, f.chair.UserID); err != nil {
 		t.Fatal(err)
 	}
@@ -82,20 +77,6 @@ func newJobs(t *testing.T, pool *pgxpool.Pool) *jobs.Client {
 		t.Fatal(err)
 	}
 	return c // never started: jobs stay in the table for the test to read
-}
-
-func mustMember(t testing.TB, owner *pgxpool.Pool, school int64, email, name string, role actor.Role) actor.Actor {
-	t.Helper()
-	var id int64
-	if err := owner.QueryRow(context.Background(), `INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id`, email, name).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := owner.Exec(context.Background(), `INSERT INTO memberships (school_id, user_id, role) VALUES ($1, $2, $3)`,
-		school, id, role); err != nil {
-		t.Fatal(err)
-	}
-	return actor.Actor{UserID: id, SchoolID: school, Role: role,
-		Source: actor.Source{RequestID: "req-" + fmt.Sprint(id), ClientIP: "192.0.2.1", UserAgent: "test"}}
 }
 
 // report is a complete form about an adult, as a member of staff fills it in.

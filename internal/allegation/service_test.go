@@ -188,7 +188,7 @@ func TestTheSubjectCannotFindIt(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	cohead := mustMember(t, f.db.Owner, f.school, "cohead@st-aidans.test", "Carl Cohead", actor.Head)
+	cohead := dbtest.MustMember(t, f.db.Owner, f.school, "cohead@st-aidans.test", "Carl Cohead", actor.Head)
 	aboutCohead := report("Carl Cohead", "Co-headteacher", allegation.HarmThreshold)
 	aboutCohead.SubjectUserID = cohead.UserID
 	r := f.mustReport(t, f.head, aboutCohead)

@@ -1,31 +1,14 @@
 package audit_test
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db/dbtest"
 )
-
-// member adds a user with a role in school s.
-func member(t *testing.T, owner *pgxpool.Pool, s int64, email, name string, role actor.Role) actor.Actor {
-	t.Helper()
-	var id int64
-	ctx := context.Background()
-	if err := owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id`, email, name).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := owner.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role) VALUES ($1, $2, $3)`, s, id, role); err != nil {
-		t.Fatal(err)
-	}
-	return actor.Actor{UserID: id, SchoolID: s, Role: role}
-}
 
 // TestTheLogOfAdultsCases: entries about a concern about an adult are read
 // only by the head or chair who handles it — never by the DSLs, the admin
@@ -35,15 +18,13 @@ func TestTheLogOfAdultsCases(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	s := mustSchool(t, d.Owner, "st-aidans")
-	if _, err := d.Owner.Exec(ctx, `INSERT INTO school_settings (school_id) VALUES ($1)`, s); err != nil {
-		t.Fatal(err)
-	}
-	head := member(t, d.Owner, s, "head@example.test", "Hazel Head", actor.Head)
-	chair := member(t, d.Owner, s, "chair@example.test", "Cyril Chair", actor.Staff)
-	dsl := member(t, d.Owner, s, "dsl@example.test", "Dee Ess", actor.DSL)
-	admin := member(t, d.Owner, s, "admin@example.test", "Ad Min", actor.Admin)
-	teacher := member(t, d.Owner, s, "teacher@example.test", "Tom Teacher", actor.Staff)
+	s := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
+	dbtest.MustSettings(t, d.Owner, s)
+	head := dbtest.MustMember(t, d.Owner, s, "head@example.test", "Hazel Head", actor.Head)
+	chair := dbtest.MustMember(t, d.Owner, s, "chair@example.test", "Cyril Chair", actor.Staff)
+	dsl := dbtest.MustMember(t, d.Owner, s, "dsl@example.test", "Dee Ess", actor.DSL)
+	admin := dbtest.MustMember(t, d.Owner, s, "admin@example.test", "Ad Min", actor.Admin)
+	teacher := dbtest.MustMember(t, d.Owner, s, "teacher@example.test", "Tom Teacher", actor.Staff)
 	if _, err := d.Owner.Exec(ctx, `UPDATE school_settings SET chair_of_governors = $2 WHERE school_id = $1`, s, chair.UserID); err != nil {
 		t.Fatal(err)
 	}
@@ -184,13 +165,13 @@ func TestWhoHasSeenByPersonAndDay(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	s := mustSchool(t, d.Owner, "st-aidans")
-	deputy := member(t, d.Owner, s, "deputy@example.test", "Dee Puty", actor.DSL)
+	s := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
+	deputy := dbtest.MustMember(t, d.Owner, s, "deputy@example.test", "Dee Puty", actor.DSL)
 	if _, err := d.Owner.Exec(ctx, `UPDATE memberships SET deputy = true WHERE user_id = $1`, deputy.UserID); err != nil {
 		t.Fatal(err)
 	}
-	dsl := member(t, d.Owner, s, "dsl@example.test", "Dee Ess", actor.DSL)
-	head := member(t, d.Owner, s, "head@example.test", "Hazel Head", actor.Head)
+	dsl := dbtest.MustMember(t, d.Owner, s, "dsl@example.test", "Dee Ess", actor.DSL)
+	head := dbtest.MustMember(t, d.Owner, s, "head@example.test", "Hazel Head", actor.Head)
 	view := audit.Event{Action: "concern.view", SubjectType: "concern", SubjectID: "C-2026-000001"}
 	for range 15 {
 		record(t, d.App, deputy, view)

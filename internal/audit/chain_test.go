@@ -19,7 +19,7 @@ func TestChain(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	recorded, loaded := mustSchool(t, d.Owner, "recorded"), mustSchool(t, d.Owner, "loaded")
+	recorded, loaded := dbtest.MustSchool(t, d.Owner, "recorded", "recorded"), dbtest.MustSchool(t, d.Owner, "loaded", "loaded")
 	events := []audit.Event{
 		{Action: "concern.submit", SubjectType: "concern", SubjectID: "C-2026-000001",
 			Details: map[string]any{"children": 1, "in_danger": false}},

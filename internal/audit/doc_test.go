@@ -47,7 +47,7 @@ func TestDocScriptVerifiesChains(t *testing.T) {
 	script := codeBlock(t, doc, "# verify_audit.py: python3 verify_audit.py < audit.csv")
 
 	d := dbtest.Open(t)
-	s := mustSchool(t, d.Owner, "st-aidans")
+	s := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
 	odd := actor.Actor{SchoolID: s, UserID: 9, Role: actor.Head,
 		Source: actor.Source{UserAgent: `Ünïcode "quoted", with commas`, ClientIP: "2001:db8::1"}}
 	record(t, d.App, odd, audit.Event{Action: "concern.view", SubjectType: "concern", SubjectID: "C-2026-000001",

@@ -21,7 +21,7 @@ func TestList(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	s, other := mustSchool(t, d.Owner, "st-aidans"), mustSchool(t, d.Owner, "st-bedes")
+	s, other := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans"), dbtest.MustSchool(t, d.Owner, "st-bedes", "st-bedes")
 	staff := actor.Actor{UserID: 1, SchoolID: s, Role: actor.Staff}
 	dsl := actor.Actor{UserID: 2, SchoolID: s, Role: actor.DSL}
 	record(t, d.App, staff, audit.Event{Action: "concern.submit", SubjectType: "concern", SubjectID: "C-2026-000001"}) // seq 1
@@ -115,18 +115,11 @@ func TestNamesPeopleAndTheLogPage(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	s := mustSchool(t, d.Owner, "st-aidans")
+	s := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
+	// Members of the school: row-level security shows a school's
+	// transactions the names of its members only.
 	user := func(email, name string) int64 {
-		var id int64
-		if err := d.Owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id`, email, name).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		// A member of the school: row-level security shows a school's
-		// transactions the names of its members only.
-		if _, err := d.Owner.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role) VALUES ($1, $2, 'staff')`, s, id); err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return dbtest.MustMember(t, d.Owner, s, email, name, actor.Staff).UserID
 	}
 	zoe, adam := user("zoe@example.test", "Zoe Ng"), user("adam@example.test", "Adam Ash")
 	record(t, d.App, actor.Actor{UserID: zoe, SchoolID: s, Role: actor.DSL},

@@ -18,18 +18,6 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// mustSchool inserts a school as the owner and returns its id.
-func mustSchool(t testing.TB, owner *pgxpool.Pool, slug string) int64 {
-	t.Helper()
-	var id int64
-	err := owner.QueryRow(context.Background(),
-		`INSERT INTO schools (slug, name) VALUES ($1, $1) RETURNING id`, slug).Scan(&id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // record appends one event in its own transaction, as Haven's services do.
 func record(t testing.TB, pool *pgxpool.Pool, by actor.Actor, e audit.Event) {
 	t.Helper()
@@ -45,7 +33,7 @@ func TestRecord(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	school := mustSchool(t, d.Owner, "st-aidans")
+	school := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
 	dsl := actor.Actor{UserID: 7, SchoolID: school, Role: actor.DSL,
 		Source: actor.Source{RequestID: "req-1", ClientIP: "192.0.2.10", UserAgent: "Firefox\x00\xff"}}
 
@@ -124,7 +112,7 @@ func TestAppRoleCannotAlterTheTrail(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	school := mustSchool(t, d.Owner, "st-aidans")
+	school := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
 	by := actor.Actor{UserID: 1, SchoolID: school, Role: actor.Admin}
 	record(t, d.App, by, audit.Event{Action: "user.invite", SubjectType: "user", SubjectID: "2"})
 

@@ -87,7 +87,7 @@ func wantBroken(t testing.TB, c audit.ChainReport, seq int64, reason string) {
 func TestVerifyIntactChains(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
-	a, b := mustSchool(t, d.Owner, "school-a"), mustSchool(t, d.Owner, "school-b")
+	a, b := dbtest.MustSchool(t, d.Owner, "school-a", "school-a"), dbtest.MustSchool(t, d.Owner, "school-b", "school-b")
 	chain(t, d.App, a, 5)
 	chain(t, d.App, b, 3)
 	chain(t, d.App, 0, 2)
@@ -126,7 +126,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 	trusted := audit.Options{Keys: []ed25519.PublicKey{pub(key)}}
 	setup := func(t *testing.T, n int) (dbtest.DB, int64) {
 		d := dbtest.Open(t)
-		s := mustSchool(t, d.Owner, "st-aidans")
+		s := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
 		chain(t, d.App, s, n)
 		return d, s
 	}
@@ -271,7 +271,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 func TestSignHeadsSkipsUnchangedHeads(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
-	s := mustSchool(t, d.Owner, "st-aidans")
+	s := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
 	chain(t, d.App, s, 2)
 	chain(t, d.App, 0, 1)
 	key := newKey(t)
@@ -293,7 +293,7 @@ func TestSignHeadsSkipsUnchangedHeads(t *testing.T) {
 func TestConcurrentAppendsToOneSchoolStayLinear(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
-	s := mustSchool(t, d.Owner, "st-aidans")
+	s := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
 	const workers, each = 20, 5
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each)
@@ -327,7 +327,7 @@ func TestSchoolsDoNotWaitForEachOther(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	a, b := mustSchool(t, d.Owner, "school-a"), mustSchool(t, d.Owner, "school-b")
+	a, b := dbtest.MustSchool(t, d.Owner, "school-a", "school-a"), dbtest.MustSchool(t, d.Owner, "school-b", "school-b")
 	chain(t, d.App, a, 1)
 	chain(t, d.App, b, 1)
 	inA := actor.Actor{UserID: 1, SchoolID: a, Role: actor.DSL}

@@ -214,8 +214,8 @@ func TestEndChase(t *testing.T) {
 
 	t.Run("another school's DSL, or staff, find no chase", func(t *testing.T) {
 		ref, chase, _ := referralWithChase(t, f)
-		other := mustSchool(t, f.db.Owner, "st-bedes")
-		theirs := mustMember(t, f.db.Owner, other, "dsl@st-bedes.test", "Bea Dee", actor.DSL, false)
+		other := concernSchool(t, f.db.Owner, "st-bedes")
+		theirs := dbtest.MustMember(t, f.db.Owner, other, "dsl@st-bedes.test", "Bea Dee", actor.DSL)
 		for _, by := range []actor.Actor{theirs, f.staff} {
 			if _, err := f.svc.OpenChase(ctx, by, chase); !errors.Is(err, db.ErrNotFound) {
 				t.Errorf("%v opening the chase: %v, want not found", by.Role, err)

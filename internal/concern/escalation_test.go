@@ -15,6 +15,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/mailtest"
 	"github.com/havenschools/haven/internal/notify"
 )
@@ -107,7 +108,7 @@ func TestEscalationRepeatsUntilAcknowledged(t *testing.T) {
 	if _, err := f.db.Owner.Exec(ctx, `INSERT INTO school_settings (school_id) VALUES ($1)`, f.school); err != nil {
 		t.Fatal(err)
 	}
-	mustMember(t, f.db.Owner, f.school, "head@st-aidans.test", "Hea Dteacher", actor.Head, false)
+	dbtest.MustMember(t, f.db.Owner, f.school, "head@st-aidans.test", "Hea Dteacher", actor.Head)
 	mp := mailtest.Start(t)
 	mailer, err := notify.NewSMTP(mp.SMTPURL(), "haven@example.test")
 	if err != nil {
@@ -281,7 +282,7 @@ func TestTheRecorderIsNotAlertedNorChased(t *testing.T) {
 	if _, err := f.db.Owner.Exec(ctx, `INSERT INTO school_settings (school_id) VALUES ($1)`, f.school); err != nil {
 		t.Fatal(err)
 	}
-	mustMember(t, f.db.Owner, f.school, "head@st-aidans.test", "Hea Dteacher", actor.Head, false)
+	dbtest.MustMember(t, f.db.Owner, f.school, "head@st-aidans.test", "Hea Dteacher", actor.Head)
 	mp := mailtest.Start(t)
 	mailer, err := notify.NewSMTP(mp.SMTPURL(), "haven@example.test")
 	if err != nil {

@@ -3,8 +3,6 @@ package concern_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -37,12 +35,12 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	d := dbtest.Open(t)
 	f := &fixture{db: d}
-	f.school = mustSchool(t, d.Owner, "st-aidans")
-	f.dsl = mustMember(t, d.Owner, f.school, "dsl@st-aidans.test", "Dee Ess", actor.DSL, false)
-	f.deputy = mustMember(t, d.Owner, f.school, "deputy@st-aidans.test", "Dep Uty", actor.DSL, true)
-	f.staff = mustMember(t, d.Owner, f.school, "teacher@st-aidans.test", "Tea Cher", actor.Staff, false)
-	f.staff2 = mustMember(t, d.Owner, f.school, "ta@st-aidans.test", "Tee Ay", actor.Staff, false)
-	mustMember(t, d.Owner, f.school, "admin@st-aidans.test", "Ad Min", actor.Admin, false)
+	f.school = concernSchool(t, d.Owner, "st-aidans")
+	f.dsl = dbtest.MustMember(t, d.Owner, f.school, "dsl@st-aidans.test", "Dee Ess", actor.DSL)
+	f.deputy = dbtest.MustDeputy(t, d.Owner, f.school, "deputy@st-aidans.test", "Dep Uty", actor.DSL)
+	f.staff = dbtest.MustMember(t, d.Owner, f.school, "teacher@st-aidans.test", "Tea Cher", actor.Staff)
+	f.staff2 = dbtest.MustMember(t, d.Owner, f.school, "ta@st-aidans.test", "Tee Ay", actor.Staff)
+	dbtest.MustMember(t, d.Owner, f.school, "admin@st-aidans.test", "Ad Min", actor.Admin)
 	y := pupil.YearGroup(9)
 	kids, err := pupil.NewService(d.App).AddToRoll(t.Context(), actor.SystemIn(f.school), []pupil.NewChild{
 		{FirstName: "Amara", LastName: "Okafor", YearGroup: &y},
@@ -71,36 +69,17 @@ func newJobs(t testing.TB, pool *pgxpool.Pool) *jobs.Client {
 	return c // never started: jobs stay in the table for the test to read
 }
 
-func mustSchool(t testing.TB, owner *pgxpool.Pool, slug string) int64 {
+// concernSchool is a school with the concern categories
+// school.Service.Create gives a new school (named by their keys).
+func concernSchool(t testing.TB, owner *pgxpool.Pool, slug string) int64 {
 	t.Helper()
-	ctx := context.Background()
-	var id int64
-	if err := owner.QueryRow(ctx, `INSERT INTO schools (slug, name) VALUES ($1, $1) RETURNING id`, slug).Scan(&id); err != nil {
-		t.Fatal(err)
+	id := dbtest.MustSchool(t, owner, slug, slug)
+	var cats []dbtest.Category
+	for _, key := range []string{"cse", "cce", "sexual_abuse", "physical_abuse", "neglect", "nudes", "fgm", "other"} {
+		cats = append(cats, dbtest.Category{Key: key, Name: key})
 	}
-	// The school's concern categories, as school.Service.Create gives a new school.
-	if _, err := owner.Exec(ctx, `INSERT INTO concern_categories (school_id, key, name, position)
-		SELECT $1, key, key, row_number() OVER () FROM unnest($2::text[]) AS key`, id,
-		[]string{"cse", "cce", "sexual_abuse", "physical_abuse", "neglect", "nudes", "fgm", "other"}); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.MustCategories(t, owner, id, cats...)
 	return id
-}
-
-func mustMember(t testing.TB, owner *pgxpool.Pool, school int64, email, name string, role actor.Role, deputy bool) actor.Actor {
-	t.Helper()
-	ctx := context.Background()
-	var id int64
-	if err := owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $2)
-		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name RETURNING id`, email, name).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := owner.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role, deputy) VALUES ($1, $2, $3, $4)`,
-		school, id, role, deputy); err != nil {
-		t.Fatal(err)
-	}
-	return actor.Actor{UserID: id, SchoolID: school, Role: role,
-		Source: actor.Source{RequestID: "req-" + fmt.Sprint(id), ClientIP: "192.0.2.1", UserAgent: "test"}}
 }
 
 // today is the date in Europe/London as the form's three boxes.

@@ -14,6 +14,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -624,8 +625,8 @@ func TestADSLOfAnotherSchoolFindsNothing(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	ref := submit(t, f, f.staff, validForm(f.amara.ID))
-	other := mustSchool(t, f.db.Owner, "other-school")
-	outsider := mustMember(t, f.db.Owner, other, "dsl@other.test", "Out Sider", actor.DSL, false)
+	other := concernSchool(t, f.db.Owner, "other-school")
+	outsider := dbtest.MustMember(t, f.db.Owner, other, "dsl@other.test", "Out Sider", actor.DSL)
 
 	if _, err := f.svc.Case(ctx, outsider, ref); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("case = %v", err)

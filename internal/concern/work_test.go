@@ -248,7 +248,7 @@ func TestFeedTellsTheSchoolOfNewConcerns(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	other := mustSchool(t, f.db.Owner, "elsewhere")
+	other := concernSchool(t, f.db.Owner, "elsewhere")
 
 	// The notification carries the school's id and nothing else.
 	conn, err := pgx.Connect(ctx, f.db.AppURL)

@@ -3,7 +3,6 @@ package encompass_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -19,18 +18,6 @@ import (
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
-
-func mustMember(t testing.TB, owner *pgxpool.Pool, school int64, email string, role actor.Role) actor.Actor {
-	t.Helper()
-	var id int64
-	if err := owner.QueryRow(context.Background(), `INSERT INTO users (email, name) VALUES ($1, $1) RETURNING id`, email).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := owner.Exec(context.Background(), `INSERT INTO memberships (school_id, user_id, role) VALUES ($1, $2, $3)`, school, id, role); err != nil {
-		t.Fatal(err)
-	}
-	return actor.Actor{UserID: id, SchoolID: school, Role: role, Source: actor.Source{RequestID: fmt.Sprint("req-", id)}}
-}
 
 func seen(t *testing.T, pool *pgxpool.Pool, by actor.Actor, table string) int {
 	t.Helper()
@@ -51,17 +38,14 @@ func TestNotificationsAreRestricted(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := context.Background()
-	var school int64
-	if err := d.Owner.QueryRow(ctx, `INSERT INTO schools (slug, name) VALUES ('oak', 'Oak') RETURNING id`).Scan(&school); err != nil {
-		t.Fatal(err)
-	}
-	dsl := mustMember(t, d.Owner, school, "dsl@oak.test", actor.DSL)
-	deputy := mustMember(t, d.Owner, school, "deputy@oak.test", actor.DSL)
-	other := mustMember(t, d.Owner, school, "other@oak.test", actor.DSL)
-	conflicted := mustMember(t, d.Owner, school, "aunt@oak.test", actor.DSL)
-	staff := mustMember(t, d.Owner, school, "staff@oak.test", actor.Staff)
-	head := mustMember(t, d.Owner, school, "head@oak.test", actor.Head)
-	admin := mustMember(t, d.Owner, school, "admin@oak.test", actor.Admin)
+	school := dbtest.MustSchool(t, d.Owner, "oak", "Oak")
+	dsl := dbtest.MustMember(t, d.Owner, school, "dsl@oak.test", "dsl@oak.test", actor.DSL)
+	deputy := dbtest.MustMember(t, d.Owner, school, "deputy@oak.test", "deputy@oak.test", actor.DSL)
+	other := dbtest.MustMember(t, d.Owner, school, "other@oak.test", "other@oak.test", actor.DSL)
+	conflicted := dbtest.MustMember(t, d.Owner, school, "aunt@oak.test", "aunt@oak.test", actor.DSL)
+	staff := dbtest.MustMember(t, d.Owner, school, "staff@oak.test", "staff@oak.test", actor.Staff)
+	head := dbtest.MustMember(t, d.Owner, school, "head@oak.test", "head@oak.test", actor.Head)
+	admin := dbtest.MustMember(t, d.Owner, school, "admin@oak.test", "admin@oak.test", actor.Admin)
 	kids, err := pupil.NewService(d.App).AddToRoll(ctx, actor.SystemIn(school), []pupil.NewChild{{FirstName: "Ben", LastName: "Carter"}})
 	if err != nil {
 		t.Fatal(err)

@@ -18,8 +18,8 @@ func TestChangeDetails(t *testing.T) {
 	d := dbtest.Open(t)
 	ctx := t.Context()
 	svc := pupil.NewService(d.App)
-	school, other := mustSchool(t, d.Owner, "st-aidans"), mustSchool(t, d.Owner, "elsewhere")
-	dsl := actor.Actor{UserID: mustUser(t, d.Owner, "dsl@st-aidans.test"), SchoolID: school, Role: actor.DSL}
+	school, other := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans"), dbtest.MustSchool(t, d.Owner, "elsewhere", "elsewhere")
+	dsl := actor.Actor{UserID: dbtest.MustUser(t, d.Owner, "dsl@st-aidans.test", "dsl@st-aidans.test"), SchoolID: school, Role: actor.DSL}
 	roll, err := svc.AddToRoll(ctx, actor.SystemIn(school), []pupil.NewChild{
 		{FirstName: "Amara", LastName: "Okafor", YearGroup: yg(9)},
 		{FirstName: "Ben", LastName: "Carter", YearGroup: yg(9)},

@@ -70,9 +70,9 @@ func TestRollImport(t *testing.T) {
 	d := dbtest.Open(t)
 	ctx := t.Context()
 	svc := pupil.NewService(d.App)
-	school := mustSchool(t, d.Owner, "st-aidans")
-	admin := actor.Actor{UserID: mustUser(t, d.Owner, "admin@st-aidans.test"), SchoolID: school, Role: actor.Admin}
-	staff := actor.Actor{UserID: mustUser(t, d.Owner, "teacher@st-aidans.test"), SchoolID: school, Role: actor.Staff}
+	school := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
+	admin := actor.Actor{UserID: dbtest.MustUser(t, d.Owner, "admin@st-aidans.test", "admin@st-aidans.test"), SchoolID: school, Role: actor.Admin}
+	staff := actor.Actor{UserID: dbtest.MustUser(t, d.Owner, "teacher@st-aidans.test", "teacher@st-aidans.test"), SchoolID: school, Role: actor.Staff}
 
 	// A child added inline by a member of staff, with a concern about her.
 	inline, err := svc.AddInline(ctx, staff, pupil.NewChild{FirstName: "Cara", LastName: "Doyle", DateOfBirth: date(2012, 1, 1)})
@@ -221,9 +221,9 @@ func TestMergeMovesRecordsAndKeepsDoNotDestroy(t *testing.T) {
 	d := dbtest.Open(t)
 	ctx := t.Context()
 	svc := pupil.NewService(d.App)
-	school := mustSchool(t, d.Owner, "st-aidans")
-	admin := actor.Actor{UserID: mustUser(t, d.Owner, "admin@st-aidans.test"), SchoolID: school, Role: actor.Admin}
-	staff := actor.Actor{UserID: mustUser(t, d.Owner, "teacher@st-aidans.test"), SchoolID: school, Role: actor.Staff}
+	school := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans")
+	admin := actor.Actor{UserID: dbtest.MustUser(t, d.Owner, "admin@st-aidans.test", "admin@st-aidans.test"), SchoolID: school, Role: actor.Admin}
+	staff := actor.Actor{UserID: dbtest.MustUser(t, d.Owner, "teacher@st-aidans.test", "teacher@st-aidans.test"), SchoolID: school, Role: actor.Staff}
 	if _, err := svc.AddToRoll(ctx, admin, []pupil.NewChild{{FirstName: "Amara", LastName: "Okafor", DateOfBirth: date(2012, 3, 14), UPN: "A123456789012"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,12 @@
 package pupil_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
@@ -18,26 +16,6 @@ import (
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
-
-func mustSchool(t testing.TB, owner *pgxpool.Pool, slug string) int64 {
-	t.Helper()
-	var id int64
-	if err := owner.QueryRow(context.Background(),
-		`INSERT INTO schools (slug, name) VALUES ($1, $1) RETURNING id`, slug).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-func mustUser(t testing.TB, owner *pgxpool.Pool, email string) int64 {
-	t.Helper()
-	var id int64
-	if err := owner.QueryRow(context.Background(),
-		`INSERT INTO users (email, name) VALUES ($1, $1) RETURNING id`, email).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
 
 func yg(y pupil.YearGroup) *pupil.YearGroup { return &y }
 
@@ -51,9 +29,9 @@ func TestSearchAndAdd(t *testing.T) {
 	d := dbtest.Open(t)
 	ctx := t.Context()
 	svc := pupil.NewService(d.App)
-	school, other := mustSchool(t, d.Owner, "st-aidans"), mustSchool(t, d.Owner, "elsewhere")
+	school, other := dbtest.MustSchool(t, d.Owner, "st-aidans", "st-aidans"), dbtest.MustSchool(t, d.Owner, "elsewhere", "elsewhere")
 	admin := actor.Actor{UserID: 1, SchoolID: school, Role: actor.Admin}
-	staff := actor.Actor{UserID: mustUser(t, d.Owner, "teacher@st-aidans.test"), SchoolID: school, Role: actor.Staff}
+	staff := actor.Actor{UserID: dbtest.MustUser(t, d.Owner, "teacher@st-aidans.test", "teacher@st-aidans.test"), SchoolID: school, Role: actor.Staff}
 
 	roll, err := svc.AddToRoll(ctx, admin, []pupil.NewChild{
 		{FirstName: "Amara", LastName: "Okafor", YearGroup: yg(9), UPN: "a123456789012"},

@@ -53,10 +53,10 @@ func hostileFixture(t *testing.T) *fixture {
 	if _, err := f.db.Owner.Exec(ctx, `UPDATE users SET name = '=cmd|'' /C calc''!A0' WHERE id = $1`, f.staff.UserID); err != nil {
 		t.Fatal(err)
 	}
-	id := mustConcern(t, f.db.Owner, f.staff, f.amara.ID, concernOpts{account: hostile[0], words: hostile[1], location: hostile[2]})
+	id := dbtest.MustConcern(t, f.db.Owner, f.staff, f.amara.ID, dbtest.Concern{Account: hostile[0], ChildsWords: hostile[1], Location: hostile[2]})
 	mustDecision(t, f.db.Owner, f.dsl, id, hostile[3])
 	mustAction(t, f.db.Owner, f.dsl, id, hostile[4])
-	mustConcern(t, f.db.Owner, f.staff, f.ben.ID, concernOpts{account: hostile[5]})
+	dbtest.MustConcern(t, f.db.Owner, f.staff, f.ben.ID, dbtest.Concern{Account: hostile[5]})
 	return f
 }
 
@@ -197,7 +197,7 @@ func TestXLSXExportNeutralisesFormulasAndTypesDates(t *testing.T) {
 func TestJSONExportValidatesAgainstItsSchema(t *testing.T) {
 	t.Parallel()
 	f := hostileFixture(t)
-	mustConcern(t, f.db.Owner, f.staff, f.ben.ID, concernOpts{status: "closed", categories: []string{"neglect"}})
+	dbtest.MustConcern(t, f.db.Owner, f.staff, f.ben.ID, dbtest.Concern{Status: "closed", Categories: []string{"neglect"}})
 	e, err := f.svc.RequestExport(t.Context(), f.dsl, records.Request{Format: records.JSON, Reason: "Move to a new system",
 		Filter: records.Filter{From: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Category: "cse"}})
 	if err != nil {
@@ -262,7 +262,7 @@ func TestWhoMayExport(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	mustConcern(t, f.db.Owner, f.staff, f.amara.ID, concernOpts{})
+	dbtest.MustConcern(t, f.db.Owner, f.staff, f.amara.ID, dbtest.Concern{})
 
 	t.Run("staff may not", func(t *testing.T) {
 		_, err := f.svc.RequestExport(ctx, f.staff, records.Request{Format: records.CSV, Reason: "curious"})
@@ -314,8 +314,8 @@ func TestWhoMayExport(t *testing.T) {
 		}
 	})
 	t.Run("another school's user gets not found", func(t *testing.T) {
-		other := mustSchool(t, f.db.Owner, "elsewhere", "Elsewhere")
-		stranger := mustMember(t, f.db.Owner, other, "dsl@elsewhere.test", "Else Where", "dsl")
+		other := recordsSchool(t, f.db.Owner, "elsewhere", "Elsewhere")
+		stranger := dbtest.MustMember(t, f.db.Owner, other, "dsl@elsewhere.test", "Else Where", "dsl")
 		if _, err := f.svc.Open(ctx, stranger, adminExport.PublicID); !errors.Is(err, db.ErrNotFound) {
 			t.Errorf("download from another school: %v, want not found", err)
 		}
@@ -394,7 +394,7 @@ func TestExportsExpireAfterSevenDays(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	mustConcern(t, f.db.Owner, f.staff, f.amara.ID, concernOpts{})
+	dbtest.MustConcern(t, f.db.Owner, f.staff, f.amara.ID, dbtest.Concern{})
 	e, err := f.svc.RequestExport(ctx, f.dsl, records.Request{Format: records.CSV, Reason: "Inspection"})
 	if err != nil {
 		t.Fatal(err)
@@ -419,8 +419,8 @@ func TestRestrictedConcernsStayOutOfOthersExports(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	mustConcern(t, f.db.Owner, f.staff, f.amara.ID, concernOpts{account: "Open concern"})
-	mustConcern(t, f.db.Owner, f.staff, f.ben.ID, concernOpts{account: "Restricted concern", restricted: true})
+	dbtest.MustConcern(t, f.db.Owner, f.staff, f.amara.ID, dbtest.Concern{Account: "Open concern"})
+	dbtest.MustConcern(t, f.db.Owner, f.staff, f.ben.ID, dbtest.Concern{Account: "Restricted concern", Restricted: true})
 	e, err := f.svc.RequestExport(ctx, f.dsl, records.Request{Format: records.JSON, Reason: "Inspection"})
 	if err != nil {
 		t.Fatal(err)

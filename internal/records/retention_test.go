@@ -23,7 +23,7 @@ func TestRetentionDeletionTakesTwoAndLeavesTheAuditVerifying(t *testing.T) {
 		VALUES ($1, 'Zoe', 'Oldfield', '2000-01-01') RETURNING id`, f.school).Scan(&old); err != nil {
 		t.Fatal(err)
 	}
-	alone := mustConcern(t, owner, f.staff, old, concernOpts{account: "About Zoe alone"})
+	alone := dbtest.MustConcern(t, owner, f.staff, old, dbtest.Concern{Account: "About Zoe alone"})
 	mustDecision(t, owner, f.dsl, alone, "Referred")
 	mustAction(t, owner, f.dsl, alone, "Called the front door")
 	if _, err := owner.Exec(ctx, `INSERT INTO concern_attachments (school_id, submission_id, concern_id, uploaded_by, display_name,
@@ -31,7 +31,7 @@ func TestRetentionDeletionTakesTwoAndLeavesTheAuditVerifying(t *testing.T) {
 			sha256('%PDF'), '%PDF')`, f.school, alone, f.staff.UserID); err != nil {
 		t.Fatal(err)
 	}
-	shared := mustConcern(t, owner, f.staff, f.amara.ID, concernOpts{account: "About Amara, Zoe a witness"})
+	shared := dbtest.MustConcern(t, owner, f.staff, f.amara.ID, dbtest.Concern{Account: "About Amara, Zoe a witness"})
 	if _, err := owner.Exec(ctx, `INSERT INTO concern_children (school_id, concern_id, position, child_id, role)
 		VALUES ($1, $2, 1, $3, 'witness')`, f.school, shared, old); err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ func TestSubjectAccessPassageByPassage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	id := mustConcern(t, f.db.Owner, f.staff, f.amara.ID, concernOpts{account: "Amara said Ben's uncle drives her home."})
+	id := dbtest.MustConcern(t, f.db.Owner, f.staff, f.amara.ID, dbtest.Concern{Account: "Amara said Ben's uncle drives her home."})
 	mustDecision(t, f.db.Owner, f.dsl, id, "Police told: strategy meeting")
 	form := records.SARForm{RequesterKind: "parent", RequesterName: "Mrs Okafor", ReceivedOn: time.Now().AddDate(0, 0, -2), DPLUserID: f.admin.UserID}
 	if _, err := f.svc.StartSAR(ctx, f.admin, f.amara.ID, form); !errors.Is(err, records.ErrForbidden) {

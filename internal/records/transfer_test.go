@@ -193,7 +193,7 @@ func TestPackageToAnotherHaven(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	id := mustConcern(t, f.db.Owner, f.staff, f.amara.ID, concernOpts{account: "Seen getting into a silver car"})
+	id := dbtest.MustConcern(t, f.db.Owner, f.staff, f.amara.ID, dbtest.Concern{Account: "Seen getting into a silver car"})
 	mustDecision(t, f.db.Owner, f.dsl, id, "Referred to children's social care")
 	if _, err := f.db.Owner.Exec(ctx, `INSERT INTO concern_attachments (school_id, submission_id, concern_id, uploaded_by, display_name,
 			content_type, size_bytes, sha256, content) VALUES ($1, gen_random_uuid(), $2, $3, '../note.pdf', 'application/pdf', 8,
@@ -209,8 +209,8 @@ func TestPackageToAnotherHaven(t *testing.T) {
 	}
 
 	// The receiving school, with the child on its roll under the same UPN.
-	other := mustSchool(t, f.db.Owner, "riverside", "Riverside Academy")
-	theirDSL := mustMember(t, f.db.Owner, other, "dsl@riverside.test", "Rae Ceiver", actor.DSL)
+	other := recordsSchool(t, f.db.Owner, "riverside", "Riverside Academy")
+	theirDSL := dbtest.MustMember(t, f.db.Owner, other, "dsl@riverside.test", "Rae Ceiver", actor.DSL)
 	var theirChild int64
 	if err := f.db.Owner.QueryRow(ctx, `INSERT INTO children (school_id, first_name, last_name, upn) VALUES ($1, 'Amara', 'Okafor', 'A123456789012') RETURNING id`, other).Scan(&theirChild); err != nil {
 		t.Fatal(err)
