@@ -4,40 +4,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
-// DateParts is a date as typed in GOV.UK's three boxes.
-type DateParts struct {
-	Day, Month, Year string
-}
+// DateParts is a date as typed in GOV.UK's three boxes (internal/when).
+type DateParts = when.DateParts
 
-// Empty reports whether nothing was typed.
-func (d DateParts) Empty() bool { return strings.TrimSpace(d.Day+d.Month+d.Year) == "" }
-
-// Date parses the three parts as a real date.
-func (d DateParts) Date() (time.Time, bool) {
-	day, err1 := strconv.Atoi(strings.TrimSpace(d.Day))
-	month, err2 := strconv.Atoi(strings.TrimSpace(d.Month))
-	year, err3 := strconv.Atoi(strings.TrimSpace(d.Year))
-	if err1 != nil || err2 != nil || err3 != nil || year < 1000 || year > 9999 || month < 1 || month > 12 || day < 1 {
-		return time.Time{}, false
-	}
-	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if t.Day() != day {
-		return time.Time{}, false
-	}
-	return t, true
-}
-
-// DatePartsOf returns t's date as it would be typed.
-func DatePartsOf(t time.Time) DateParts {
-	return DateParts{Day: strconv.Itoa(t.Day()), Month: strconv.Itoa(int(t.Month())), Year: strconv.Itoa(t.Year())}
-}
+// DatePartsOf returns t's date as it would be typed (when.DatePartsOf).
+var DatePartsOf = when.DatePartsOf
 
 // Field names of the report form: the keys of its problems and the ids the
 // error summary links to.

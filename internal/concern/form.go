@@ -11,6 +11,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Form is the "Report a concern" form as the person filled it in, exactly as
@@ -57,37 +58,11 @@ type FormChild struct {
 	Role        Role   `json:"role"`
 }
 
-// DateParts is a date as typed in GOV.UK's three boxes.
-type DateParts struct {
-	Day   string `json:"day"`
-	Month string `json:"month"`
-	Year  string `json:"year"`
-}
+// DateParts is a date as typed in GOV.UK's three boxes (internal/when).
+type DateParts = when.DateParts
 
-// Empty reports whether nothing was typed.
-func (d DateParts) Empty() bool {
-	return strings.TrimSpace(d.Day+d.Month+d.Year) == ""
-}
-
-// DatePartsOf returns t's date as it would be typed.
-func DatePartsOf(t time.Time) DateParts {
-	return DateParts{Day: strconv.Itoa(t.Day()), Month: strconv.Itoa(int(t.Month())), Year: strconv.Itoa(t.Year())}
-}
-
-// Date parses the three parts as a real date.
-func (d DateParts) Date() (time.Time, bool) {
-	day, err1 := strconv.Atoi(strings.TrimSpace(d.Day))
-	month, err2 := strconv.Atoi(strings.TrimSpace(d.Month))
-	year, err3 := strconv.Atoi(strings.TrimSpace(d.Year))
-	if err1 != nil || err2 != nil || err3 != nil || year < 1000 || year > 9999 || month < 1 || month > 12 || day < 1 {
-		return time.Time{}, false
-	}
-	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if t.Day() != day { // 31 April rolls over into May
-		return time.Time{}, false
-	}
-	return t, true
-}
+// DatePartsOf returns t's date as it would be typed (when.DatePartsOf).
+var DatePartsOf = when.DatePartsOf
 
 // Field names of the form: the keys of its problems, and the ids the error
 // summary links to.
