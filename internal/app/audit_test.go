@@ -23,10 +23,7 @@ func TestAuditCommands(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	var school int64
-	if err := d.Owner.QueryRow(ctx, `INSERT INTO schools (slug, name) VALUES ('st-aidans', 'St Aidan''s') RETURNING id`).Scan(&school); err != nil {
-		t.Fatal(err)
-	}
+	school := dbtest.MustSchool(t, d.Owner, "st-aidans", "St Aidan's")
 	by := actor.Actor{UserID: 1, SchoolID: school, Role: actor.DSL}
 	for range 3 {
 		err := db.InSchool(ctx, d.App, by, func(tx pgx.Tx) error {

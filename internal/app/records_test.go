@@ -30,13 +30,11 @@ func TestExportAndRetentionCommands(t *testing.T) {
 	if out, err := run("school", "create", "--slug", "st-aidans", "--name", "St Aidan's"); err != nil {
 		t.Fatalf("school create: %v\n%s", err, out)
 	}
-	var school, user, child int64
+	var school, child int64
 	if err := d.Owner.QueryRow(ctx, `SELECT id FROM schools WHERE slug = 'st-aidans'`).Scan(&school); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ('t@st-aidans.test', 'Tea Cher') RETURNING id`).Scan(&user); err != nil {
-		t.Fatal(err)
-	}
+	user := dbtest.MustUser(t, d.Owner, "t@st-aidans.test", "Tea Cher")
 	if err := d.Owner.QueryRow(ctx, `INSERT INTO children (school_id, first_name, last_name, date_of_birth)
 		VALUES ($1, 'Zoe', 'Oldfield', '1999-01-01') RETURNING id`, school).Scan(&child); err != nil {
 		t.Fatal(err)

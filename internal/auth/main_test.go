@@ -56,14 +56,8 @@ func (e *env) newSchool(t *testing.T, slug, name string) int64 {
 	t.Helper()
 	// As school.Service.Create does (the school package imports this one,
 	// for naming the chair of governors, so these tests cannot use it).
-	ctx := context.Background()
-	var id int64
-	if err := e.d.Owner.QueryRow(ctx, `INSERT INTO schools (slug, name) VALUES ($1, $2) RETURNING id`, slug, name).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.d.Owner.Exec(ctx, `INSERT INTO school_settings (school_id) VALUES ($1)`, id); err != nil {
-		t.Fatal(err)
-	}
+	id := dbtest.MustSchool(t, e.d.Owner, slug, name)
+	dbtest.MustSettings(t, e.d.Owner, id)
 	return id
 }
 

@@ -31,16 +31,8 @@ func TestSettingsDoNotLeakBetweenPooledConnections(t *testing.T) {
 	schools := map[int64]int{}   // school → rows it has in each table
 	members := map[int64]int64{} // school → its member
 	for i, slug := range []string{"north", "south"} {
-		var school, user int64
-		if err := d.Owner.QueryRow(ctx, `INSERT INTO schools (slug, name) VALUES ($1, $1) RETURNING id`, slug).Scan(&school); err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $1) RETURNING id`, slug+"@example.test").Scan(&user); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Owner.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role) VALUES ($1, $2, 'dsl')`, school, user); err != nil {
-			t.Fatal(err)
-		}
+		school := dbtest.MustSchool(t, d.Owner, slug, slug)
+		user := dbtest.MustMember(t, d.Owner, school, slug+"@example.test", slug+"@example.test", actor.DSL).UserID
 		n := 2 + i // different counts, so a mix-up shows in the numbers too
 		for j := range n {
 			if _, err := d.Owner.Exec(ctx, `INSERT INTO school_terms (school_id, name, starts_on, ends_on)

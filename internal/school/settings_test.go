@@ -25,10 +25,7 @@ func newSchool(t *testing.T) (*Service, dbtest.DB, actor.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var uid int64
-	if err := d.Owner.QueryRow(context.Background(), `INSERT INTO users (email, name) VALUES ('admin@b.test', 'Admin') RETURNING id`).Scan(&uid); err != nil {
-		t.Fatal(err)
-	}
+	uid := dbtest.MustUser(t, d.Owner, "admin@b.test", "Admin")
 	return svc, d, actor.Actor{UserID: uid, SchoolID: sc.ID, Role: actor.Admin}
 }
 
@@ -282,14 +279,7 @@ func TestChairOfGovernors(t *testing.T) {
 	svc, d, admin := newSchool(t)
 	ctx := context.Background()
 	member := func(email string, role actor.Role) int64 {
-		var id int64
-		if err := d.Owner.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $1) RETURNING id`, email).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Owner.Exec(ctx, `INSERT INTO memberships (school_id, user_id, role) VALUES ($1, $2, $3)`, admin.SchoolID, id, role); err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return dbtest.MustMember(t, d.Owner, admin.SchoolID, email, email, role).UserID
 	}
 	governor, head := member("governor@b.test", actor.Staff), member("head@b.test", actor.Head)
 	dsl, other := member("dsl@b.test", actor.DSL), member("admin2@b.test", actor.Admin)
