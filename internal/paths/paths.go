@@ -143,3 +143,27 @@ func AdminUserAction(userID int64, action string) string { return AdminUser(user
 
 // TermDelete is POST /admin/settings/terms/{id}/delete.
 func TermDelete(termID int64) string { return "/admin/settings/terms/" + id(termID) + "/delete" }
+
+// ConcernDraftDiscard is /concerns/drafts/{submission}/discard.
+func ConcernDraftDiscard(submission string) string { return ConcernDraft(submission) + "/discard" }
+
+// ExportAction is /exports/{id}/{action} (download, approve, reject).
+func ExportAction(publicID, action string) string { return Export(publicID) + "/" + action }
+
+// TransferAction is POST /transfers/{id}/{action} (sent).
+func TransferAction(transferID int64, action string) string {
+	return Transfer(transferID) + "/" + action
+}
+
+// SARAction is /sar/{id}/{action} (bundle, bundle.pdf, disclose).
+func SARAction(sarID int64, action string) string { return SAR(sarID) + "/" + action }
+
+// SARPassage is POST /sar/{id}/passages/{passage}.
+func SARPassage(sarID, passageID int64) string { return SAR(sarID) + "/passages/" + id(passageID) }
+
+// RetentionAction is POST /retention/{child}/{action} (sign-off,
+// do-not-destroy, keep).
+func RetentionAction(childID int64, action string) string { return Retention(childID) + "/" + action }
+
+// EncompassAction is POST /encompass/{ref}/{action} (access).
+func EncompassAction(ref, action string) string { return Encompass(ref) + "/" + action }

@@ -47,6 +47,13 @@ func TestBuilders(t *testing.T) {
 		{AdminUser(11), "/admin/users/11"},
 		{AdminUserAction(11, "reset-2fa"), "/admin/users/11/reset-2fa"},
 		{TermDelete(12), "/admin/settings/terms/12/delete"},
+		{ConcernDraftDiscard("abc-123"), "/concerns/drafts/abc-123/discard"},
+		{ExportAction("e-xyz", "download"), "/exports/e-xyz/download"},
+		{TransferAction(5, "sent"), "/transfers/5/sent"},
+		{SARAction(6, "bundle.pdf"), "/sar/6/bundle.pdf"},
+		{SARPassage(6, 2), "/sar/6/passages/2"},
+		{RetentionAction(42, "do-not-destroy"), "/retention/42/do-not-destroy"},
+		{EncompassAction("E-1", "access"), "/encompass/E-1/access"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

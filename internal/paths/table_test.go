@@ -78,6 +78,18 @@ func TestBuildersAnswerToTheTable(t *testing.T) {
 		add("AdminUserAction", post, paths.AdminUserAction(11, a))
 	}
 	add("TermDelete", post, paths.TermDelete(12))
+	add("ConcernDraftDiscard", get, paths.ConcernDraftDiscard("abc-123"))
+	add("ConcernDraftDiscard", post, paths.ConcernDraftDiscard("abc-123"))
+	add("ExportAction", get, paths.ExportAction("e-xyz", "download"))
+	add("ExportAction", post, paths.ExportAction("e-xyz", "approve"), paths.ExportAction("e-xyz", "reject"))
+	add("TransferAction", post, paths.TransferAction(5, "sent"))
+	add("SARAction", get, paths.SARAction(6, "bundle"), paths.SARAction(6, "bundle.pdf"))
+	add("SARAction", post, paths.SARAction(6, "disclose"))
+	add("SARPassage", post, paths.SARPassage(6, 2))
+	for _, a := range []string{"sign-off", "do-not-destroy", "keep"} {
+		add("RetentionAction", post, paths.RetentionAction(42, a))
+	}
+	add("EncompassAction", post, paths.EncompassAction("E-1", "access"))
 
 	keys := web.RouteKeys()
 	for _, u := range uses {

@@ -45,7 +45,7 @@ func DraftHref(submissionID string) string { return paths.ConcernDraft(submissio
 
 // DiscardDraftHref is the address of the page that discards the author's
 // draft of the form with submissionID, once they confirm.
-func DiscardDraftHref(submissionID string) string { return DraftHref(submissionID) + "/discard" }
+func DiscardDraftHref(submissionID string) string { return paths.ConcernDraftDiscard(submissionID) }
 
 // DraftSavedAt is what the form says once its draft is saved, at saved.
 func DraftSavedAt(saved time.Time) string { return "Draft saved at " + londonTime(saved) + "." }

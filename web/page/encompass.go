@@ -91,8 +91,6 @@ type EncompassView struct {
 	Problems     validate.Problems
 }
 
-func (v EncompassView) path() string { return paths.Encompass(v.Notification.Ref) }
-
 func people(list []encompass.Person) string {
 	if len(list) == 0 {
 		return "No one"
