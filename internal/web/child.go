@@ -77,7 +77,7 @@ func (s *Server) handleChildDetails(w http.ResponseWriter, r *http.Request) erro
 		return render(w, r, http.StatusUnprocessableEntity, page.ChildDetails(page.ChildDetailsView{Child: c, Details: d, Problems: p}))
 	}
 	if err != nil {
-		return pupilErr(err)
+		return err
 	}
 	s.flash(r, "The child’s details have been saved")
 	http.Redirect(w, r, paths.Child(id), http.StatusSeeOther)

@@ -111,7 +111,7 @@ func (s *Server) handleExportSettings(w http.ResponseWriter, r *http.Request) er
 	}
 	st.ExportApproval = r.PostFormValue("approval") != "no"
 	if err := s.records.SetSettings(r.Context(), by, st); err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Approval setting saved")
 	http.Redirect(w, r, "/exports", http.StatusSeeOther)
@@ -152,7 +152,7 @@ func (s *Server) handleExportDecide(approve bool) handlerFunc {
 			return s.renderExport(w, r, http.StatusUnprocessableEntity, note, p)
 		}
 		if err != nil {
-			return recordsErr(err)
+			return err
 		}
 		if approve {
 			s.sessions.Put(r.Context(), sessFlash, "Export approved: it is being prepared")
@@ -193,15 +193,6 @@ func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) er
 		panic(http.ErrAbortHandler)
 	}
 	return nil
-}
-
-// recordsErr maps the records package's refusals for fail.
-func recordsErr(err error) error {
-	switch {
-	case errors.Is(err, records.ErrForbidden), errors.Is(err, records.ErrOwnRequest):
-		return errors.Join(errForbidden, err)
-	}
-	return err
 }
 
 // dateOnly is the date of t (a day typed in the school's time zone) as

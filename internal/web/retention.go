@@ -25,7 +25,7 @@ func (s *Server) handleRetention(w http.ResponseWriter, r *http.Request) error {
 	by := actorFrom(r)
 	rv, err := s.records.RetentionQueue(r.Context(), by)
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	st, err := s.records.Settings(r.Context(), by)
 	if err != nil {
@@ -46,7 +46,7 @@ func (s *Server) renderRetentionChild(w http.ResponseWriter, r *http.Request, st
 		return db.ErrNotFound
 	}
 	if v.Child, err = s.records.ChildRetention(r.Context(), by, id); err != nil {
-		return recordsErr(err)
+		return err
 	}
 	v.CanMark = by.Role == actor.DSL || by.Role == actor.Head
 	v.CanSignOff = by.Role == actor.DSL || by.Role == actor.Admin
@@ -62,7 +62,7 @@ func (s *Server) handleRetentionDoNotDestroy(w http.ResponseWriter, r *http.Requ
 		return s.renderRetentionChild(w, r, http.StatusUnprocessableEntity, page.RetentionChildPage{Problems: p, Reason: reason})
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	if on {
 		s.sessions.Put(r.Context(), sessFlash, "Legal hold placed: the record will not be reviewed or destroyed until it is lifted")
@@ -88,7 +88,7 @@ func (s *Server) handleRetentionKeep(w http.ResponseWriter, r *http.Request) err
 		return s.renderRetentionChild(w, r, http.StatusUnprocessableEntity, page.RetentionChildPage{Problems: p, Until: until})
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Record kept until its next review")
 	http.Redirect(w, r, "/retention", http.StatusSeeOther)
@@ -104,7 +104,7 @@ func (s *Server) handleRetentionSignOff(w http.ResponseWriter, r *http.Request) 
 		return s.renderRetentionChild(w, r, http.StatusConflict, page.RetentionChildPage{
 			Problems: validate.Problems{"sign-off": err.Error()}})
 	case err != nil:
-		return recordsErr(err)
+		return err
 	case deleted != nil:
 		s.sessions.Put(r.Context(), sessFlash, "Record deleted: "+plural.Count(deleted.Concerns, "concern", "concerns")+" removed")
 		http.Redirect(w, r, "/retention", http.StatusSeeOther)

@@ -66,7 +66,7 @@ func (s *Server) renderSARNew(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	if v.Leads, err = s.records.DataProtectionLeads(r.Context(), by); err != nil {
-		return recordsErr(err)
+		return err
 	}
 	return render(w, r, status, page.SARNew(v))
 }
@@ -92,7 +92,7 @@ func (s *Server) handleSARCreate(w http.ResponseWriter, r *http.Request) error {
 		return s.renderSARNew(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	http.Redirect(w, r, paths.SAR(reqID), http.StatusSeeOther)
 	return nil

@@ -76,7 +76,7 @@ func (s *Server) handleChildFile(w http.ResponseWriter, r *http.Request) error {
 		return s.renderChildFile(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFilePassword+e.PublicID, password)
 	s.sessions.Put(r.Context(), sessFlash, "The child's file is ready: note its password now")
@@ -102,7 +102,7 @@ func (s *Server) handleTransfers(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderTransfers(w http.ResponseWriter, r *http.Request, status int, v page.TransfersPage) error {
 	list, err := s.records.Transfers(r.Context(), actorFrom(r))
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	v.Transfers, v.Now = list, time.Now()
 	if v.Terms, err = s.termCover(r); err != nil {
@@ -176,7 +176,7 @@ func (s *Server) handleTransferCreate(w http.ResponseWriter, r *http.Request) er
 		return s.renderTransferNew(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Transfer recorded: the file is due by "+when.Day(t.DueOn))
 	http.Redirect(w, r, paths.Transfer(t.ID), http.StatusSeeOther)
@@ -278,7 +278,7 @@ func (s *Server) handleReceivedImport(w http.ResponseWriter, r *http.Request) er
 		return bad(validate.Problems{"passphrase": "The file is not a Haven package, or the passphrase is wrong"})
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Child's file imported")
 	http.Redirect(w, r, "/received/"+strconv.FormatInt(rec.ID, 10), http.StatusSeeOther)
