@@ -9,6 +9,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/records"
@@ -58,7 +59,7 @@ func (s *Server) handleRetentionDoNotDestroy(w http.ResponseWriter, r *http.Requ
 	id, _ := strconv.ParseInt(chi.URLParam(r, "child"), 10, 64)
 	on, reason := r.PostFormValue("on") == "yes", r.PostFormValue("reason")
 	err := s.records.SetDoNotDestroy(r.Context(), actorFrom(r), id, on, reason)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderRetentionChild(w, r, http.StatusUnprocessableEntity, page.RetentionChildPage{Problems: p, Reason: reason})
 	}
 	if err != nil {
@@ -84,7 +85,7 @@ func (s *Server) handleRetentionKeep(w http.ResponseWriter, r *http.Request) err
 	} else {
 		err = s.records.KeepRecord(r.Context(), actorFrom(r), id, dateOnly(day))
 	}
-	if p, isProblems := errors.AsType[validate.Problems](err); isProblems {
+	if p, isProblems := fail.ProblemsOf(err); isProblems {
 		return s.renderRetentionChild(w, r, http.StatusUnprocessableEntity, page.RetentionChildPage{Problems: p, Until: until})
 	}
 	if err != nil {
