@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/internal/when"
 )
@@ -33,10 +34,10 @@ import (
 // Errors of removal.
 var (
 	// ErrNotDue: the record is not due for review or removal.
-	ErrNotDue = errors.New("the record is not due for removal")
+	ErrNotDue = fail.New(fail.Conflict, "the record is not due for removal")
 	// ErrNotSignedOff: removal needs two people's sign-offs since the last
 	// review, one of them the record's handler.
-	ErrNotSignedOff = errors.New("removing a record needs two sign-offs, one of them by its handler")
+	ErrNotSignedOff = fail.New(fail.Conflict, "removing a record needs two sign-offs, one of them by its handler")
 )
 
 // Due is a record due for review or removal.

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/plural"
 )
@@ -30,17 +31,17 @@ var (
 	// used, or (for a TOTP code) used before in its time step.
 	ErrBadCode = errors.New("security code not correct")
 	// ErrForbidden means the actor's role does not allow the action.
-	ErrForbidden = errors.New("not allowed")
+	ErrForbidden = fail.New(fail.Forbidden, "not allowed")
 	// ErrLinkInvalid means an invitation or password link is unknown,
 	// used, withdrawn or expired.
 	ErrLinkInvalid = errors.New("link not valid")
 	// ErrOwnRequest means a person tried to approve a role request they
 	// made, or one that gives a role to themselves.
-	ErrOwnRequest = errors.New("a role request needs a second person")
+	ErrOwnRequest = fail.New(fail.Forbidden, "a role request needs a second person")
 	// ErrHeadNamesChair means the head tried to decide who is named chair
 	// of governors: the chair handles the concerns about the head, so a DSL
 	// decides.
-	ErrHeadNamesChair = errors.New("the head may not decide who is chair of governors")
+	ErrHeadNamesChair = fail.New(fail.Forbidden, "the head may not decide who is chair of governors")
 	// ErrNoEmail means the service has no job client, so it cannot send email.
 	ErrNoEmail = errors.New("email is not configured")
 )

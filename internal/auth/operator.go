@@ -10,6 +10,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
 )
@@ -28,7 +29,7 @@ type NewUser struct {
 }
 
 // ErrAlreadyMember means the person already belongs to the school.
-var ErrAlreadyMember = errors.New("this person already has an account in this school")
+var ErrAlreadyMember = fail.New(fail.Conflict, "this person already has an account in this school")
 
 // CreateUser makes a membership of by's school with a role for the person
 // with email, creating their account (with no password yet) unless one

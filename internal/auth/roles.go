@@ -11,11 +11,12 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/validate"
 )
 
 // ErrLastAdmin means the change would leave the school without an active admin.
-var ErrLastAdmin = errors.New("the school must keep at least one active admin")
+var ErrLastAdmin = fail.New(fail.Conflict, "the school must keep at least one active admin")
 
 // ChangeRole gives a member of by's school a new role. Giving the DSL or
 // head role to someone who does not hold it is only requested: it waits for

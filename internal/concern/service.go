@@ -17,6 +17,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/paths"
@@ -44,9 +45,9 @@ var (
 	ErrBadSubmission = errors.New("the form's submission id is not valid")
 	// ErrAlreadySubmitted: the form has been submitted; it can no longer
 	// change (no draft, no new files).
-	ErrAlreadySubmitted = errors.New("this concern has already been submitted")
+	ErrAlreadySubmitted = fail.New(fail.Conflict, "this concern has already been submitted")
 	// ErrNoDraftInDanger: a child in immediate danger is told now, not saved for later.
-	ErrNoDraftInDanger = errors.New("no draft is kept when a child is in immediate danger")
+	ErrNoDraftInDanger = fail.New(fail.Conflict, "no draft is kept when a child is in immediate danger")
 )
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)

@@ -1,12 +1,12 @@
 package concern
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/havenschools/haven/internal/audit"
+	"github.com/havenschools/haven/internal/fail"
 )
 
 // The DSL's work on a concern: acknowledging it (taking ownership),
@@ -85,8 +85,9 @@ const (
 )
 
 // ErrState means the change does not fit where the concern is in its
-// lifecycle (acknowledging a closed concern, reopening an open one).
-var ErrState = errors.New("the concern cannot be changed that way now")
+// lifecycle (acknowledging a closed concern, reopening an open one). It is
+// a fail.Conflict.
+var ErrState = fail.New(fail.Conflict, "the concern cannot be changed that way now")
 
 // StateError is ErrState with the reason in words, for the page.
 type StateError struct{ Msg string }
@@ -224,6 +225,9 @@ type ConflictError struct {
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("concern %s changed since version %d (now %d)", e.Ref, e.Seen, e.Version)
 }
+
+// Unwrap makes errors.Is(err, fail.Conflict) true.
+func (e *ConflictError) Unwrap() error { return fail.Conflict }
 
 // eventSummary says what an event changed, in words, from its details.
 func eventSummary(kind EventKind, details map[string]any, names map[int64]string, categoryName func(string) string) string {

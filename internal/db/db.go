@@ -16,10 +16,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/fail"
 )
 
 // ErrNotFound is returned when a record does not exist or the actor may not see it.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = fail.NotFound
 
 // Querier is what store functions run SQL on: a pool or a transaction.
 type Querier interface {

@@ -3,14 +3,15 @@
 // It is a leaf package (it imports only the standard library), so db, every
 // domain and web can use it.
 //
-// A domain that wants its own message wraps a sentinel, and the wrapped error
-// still matches:
+// A domain that wants its own sentinel, with its own message, makes it with
+// New; it matches both itself and the shared one, through any wrapping:
 //
-//	var ErrForbidden = fmt.Errorf("not allowed to change school settings: %w", fail.Forbidden)
-//	errors.Is(ErrForbidden, fail.Forbidden) // true
+//	var ErrForbidden = fail.New(fail.Forbidden, "not allowed to change school settings")
+//	errors.Is(fmt.Errorf("saving: %w", ErrForbidden), fail.Forbidden) // true
 //
 // The message is for logs and, where a handler chooses, for the page; the
-// sentinel decides the status (403, 404, 409).
+// kind decides the status (403, 404, 409). A typed error carrying more (a
+// reason, what changed) matches by returning the kind from Unwrap.
 package fail
 
 import (
@@ -36,6 +37,20 @@ var (
 	// a handler with a page of its own for the conflict renders that first.
 	Conflict = errors.New("conflict")
 )
+
+// New returns an error whose message is msg, exactly, and which matches kind
+// (errors.Is(New(kind, msg), kind) is true). Each call makes a distinct
+// error, so a package's sentinel made with New is still told apart from the
+// others of its kind.
+func New(kind error, msg string) error { return &kindError{msg, kind} }
+
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
 
 // Problems maps a form field's name to the message shown beside it and in the
 // error summary. A non-empty Problems is an error, so services return it;

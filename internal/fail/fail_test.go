@@ -12,7 +12,13 @@ import (
 // shared one it wraps, and only that one.
 func TestSentinelsMatchThroughWrapping(t *testing.T) {
 	for _, kind := range []error{fail.Forbidden, fail.NotFound, fail.Conflict} {
-		domain := fmt.Errorf("not allowed to change school settings: %w", kind)
+		domain := fail.New(kind, "not allowed to change school settings")
+		if domain.Error() != "not allowed to change school settings" {
+			t.Errorf("New changed the message: %q", domain.Error())
+		}
+		if errors.Is(domain, fail.New(kind, "not allowed to change school settings")) {
+			t.Error("two sentinels made with New match each other")
+		}
 		got := fmt.Errorf("saving settings: %w", errors.Join(errors.New("audit"), domain))
 		if !errors.Is(got, kind) || !errors.Is(got, domain) {
 			t.Errorf("%v: wrapped error no longer matches (%v)", kind, got)

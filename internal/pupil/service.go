@@ -2,7 +2,6 @@ package pupil
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/validate"
 )
 
@@ -27,7 +27,7 @@ func NewService(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
 
 // ErrForbidden means the actor's role may not do this: import the roll
 // (admins and DSLs), or change a child's details (DSLs).
-var ErrForbidden = errors.New("not allowed for this role")
+var ErrForbidden = fail.New(fail.Forbidden, "not allowed for this role")
 
 // SearchLimit is the most children a search returns.
 const SearchLimit = 20

@@ -16,12 +16,13 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/validate"
 )
 
 // ErrOwnRequest means a person tried to approve or refuse their own export.
-var ErrOwnRequest = errors.New("an export cannot be approved by the person who asked for it")
+var ErrOwnRequest = fail.New(fail.Forbidden, "an export cannot be approved by the person who asked for it")
 
 // Request is an export of the school's concerns as asked for.
 type Request struct {

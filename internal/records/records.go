@@ -16,11 +16,13 @@ package records
 import (
 	"errors"
 	"time"
+
+	"github.com/havenschools/haven/internal/fail"
 )
 
 // ErrForbidden means the actor's role may not do this (staff exporting,
 // an admin approving). A record the actor may not see is db.ErrNotFound.
-var ErrForbidden = errors.New("not allowed to do this with case records")
+var ErrForbidden = fail.New(fail.Forbidden, "not allowed to do this with case records")
 
 // ErrExpired means the export's file was deleted: 7 days have passed.
 var ErrExpired = errors.New("this export has expired")

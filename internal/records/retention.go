@@ -15,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/pupil"
@@ -35,12 +36,12 @@ import (
 // Errors of retention.
 var (
 	// ErrNotDue: the record's review date has not come.
-	ErrNotDue = errors.New("this record is not due for review")
+	ErrNotDue = fail.New(fail.Conflict, "this record is not due for review")
 	// ErrDoNotDestroy: the record is on legal hold ("Do not destroy").
-	ErrDoNotDestroy = errors.New(`this record is on legal hold ("Do not destroy")`)
+	ErrDoNotDestroy = fail.New(fail.Conflict, `this record is on legal hold ("Do not destroy")`)
 	// ErrAlreadySigned: the person signed this deletion off already, or
 	// signed the other half (one person cannot be both).
-	ErrAlreadySigned = errors.New("you have already signed this deletion off")
+	ErrAlreadySigned = fail.New(fail.Conflict, "you have already signed this deletion off")
 )
 
 // DueChild is a child's record and its retention facts.

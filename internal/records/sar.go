@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/internal/when"
@@ -28,11 +29,11 @@ import (
 
 // ErrNotSettled means some passage still lacks a DSL's or the data
 // protection lead's review of its final decision.
-var ErrNotSettled = errors.New("every passage needs a DSL's and the data protection lead's review first")
+var ErrNotSettled = fail.New(fail.Conflict, "every passage needs a DSL's and the data protection lead's review first")
 
 // ErrDisclosed means the request has been disclosed, so it is read-only:
 // a correction is a new request.
-var ErrDisclosed = errors.New("this request has been disclosed and can no longer be changed: to correct it, start a new request")
+var ErrDisclosed = fail.New(fail.Conflict, "this request has been disclosed and can no longer be changed: to correct it, start a new request")
 
 // Decision is what happens to a passage.
 type Decision string

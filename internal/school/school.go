@@ -16,6 +16,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/validate"
 )
 
@@ -28,7 +29,7 @@ type School struct {
 }
 
 // ErrSlugTaken is returned when another school already has the slug.
-var ErrSlugTaken = errors.New("a school with that short name already exists")
+var ErrSlugTaken = fail.New(fail.Conflict, "a school with that short name already exists")
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 

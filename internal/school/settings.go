@@ -18,11 +18,12 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/validate"
 )
 
 // ErrForbidden means the actor's role may not change school settings.
-var ErrForbidden = errors.New("not allowed to change school settings")
+var ErrForbidden = fail.New(fail.Forbidden, "not allowed to change school settings")
 
 // Contact is a person or service to call, with their phone number.
 type Contact struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/web/layout"
 )
 
@@ -290,7 +291,7 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 		if !ok {
 			s.log.ErrorContext(r.Context(), "route has no access rule in routes.go",
 				"method", r.Method, "route", pattern)
-			s.fail(w, r, errForbidden)
+			s.fail(w, r, fail.Forbidden)
 			return
 		}
 		si := signInFrom(r)
@@ -302,7 +303,7 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 			s.nextStep(w, r, si)
 			return
 		}
-		s.fail(w, r, errForbidden)
+		s.fail(w, r, fail.Forbidden)
 	})
 }
 

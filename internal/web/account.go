@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
 )
@@ -25,7 +26,7 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request) er
 	si := signInFrom(r)
 	epoch, err := s.auth.ChangePassword(r.Context(), si.Actor, r.PostFormValue("current_password"),
 		r.PostFormValue("new_password"), r.PostFormValue("confirm_password"))
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		ap := accountPage(si)
 		ap.Problems = p
 		return render(w, r, http.StatusUnprocessableEntity, page.Account(ap))

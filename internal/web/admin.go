@@ -11,6 +11,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -65,7 +66,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 	f := page.InviteForm{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Role: r.PostFormValue("role")}
 	role, deputy := roleFromForm(f.Role)
 	awaiting, err := s.auth.Invite(r.Context(), actorFrom(r), auth.Invite{Email: f.Email, Name: f.Name, Role: role, Deputy: deputy})
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		f.Problems = p
 		return render(w, r, http.StatusUnprocessableEntity, page.InviteUser(f))
 	}
@@ -102,7 +103,7 @@ func (s *Server) handleUserRole(w http.ResponseWriter, r *http.Request) error {
 	id := idParam(r)
 	role, deputy := roleFromForm(r.PostFormValue("role"))
 	pending, err := s.auth.ChangeRole(r.Context(), actorFrom(r), id, role, deputy)
-	problems, isProblems := errors.AsType[validate.Problems](err)
+	problems, isProblems := fail.ProblemsOf(err)
 	if errors.Is(err, auth.ErrLastAdmin) {
 		problems, isProblems = validate.Problems{"role": "The school must keep at least one admin: make someone else an admin first"}, true
 	}
@@ -172,7 +173,7 @@ func (s *Server) handleRoleRequests(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) handleRoleRequestDecide(approve bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		err := s.auth.DecideRoleRequest(r.Context(), actorFrom(r), idParam(r), approve)
-		if p, ok := errors.AsType[validate.Problems](err); ok {
+		if p, ok := fail.ProblemsOf(err); ok {
 			// The person can no longer be given it (the chair became a
 			// DSL, say): the request stays waiting, and the page says why.
 			for _, msg := range p {
@@ -249,7 +250,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	by := actorFrom(r)
 	err := s.schools.UpdateSettings(r.Context(), by, f)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		st, err := s.schools.Settings(r.Context(), by)
 		if err != nil {
 			return err
@@ -310,7 +311,7 @@ func termForm(r *http.Request, name, prefix string) school.TermForm {
 func (s *Server) handleTermAdd(w http.ResponseWriter, r *http.Request) error {
 	f := termForm(r, "term_name", "")
 	err := s.schools.AddTerm(r.Context(), actorFrom(r), f)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderTerms(w, r, http.StatusUnprocessableEntity, page.TermsPage{Form: f, Problems: p})
 	}
 	if err != nil {
@@ -330,7 +331,7 @@ func (s *Server) handleTermYearAdd(w http.ResponseWriter, r *http.Request) error
 		rows[i] = termForm(r, key+"name", key)
 	}
 	err := s.schools.AddYearTerms(r.Context(), actorFrom(r), rows)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderTerms(w, r, http.StatusUnprocessableEntity, page.TermsPage{Year: rows, Problems: p})
 	}
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -104,7 +105,7 @@ func (s *Server) handleAllegationPost(w http.ResponseWriter, r *http.Request) er
 	switch act {
 	case "find":
 		res, err := s.pupils.Search(r.Context(), by, q)
-		if _, ok := errors.AsType[validate.Problems](err); ok {
+		if _, ok := fail.ProblemsOf(err); ok {
 			v.Problems = validate.Problems{"child_q": "Enter the child's name or UPN to search the roll"}
 			return s.renderAllegationNew(w, r, v, http.StatusUnprocessableEntity)
 		}
@@ -124,7 +125,7 @@ func (s *Server) handleAllegationPost(w http.ResponseWriter, r *http.Request) er
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), writeTimeout)
 	defer cancel()
 	rc, err := s.allegations.Submit(ctx, by, f)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		v.Problems = p
 		if f.ChildID == 0 && q != "" && p[allegation.FieldChild] == "" {
 			p[allegation.FieldChild] = "Select “Find child” and choose the child, or clear the child's name"
@@ -209,7 +210,7 @@ func (s *Server) allegationChange(w http.ResponseWriter, r *http.Request, anchor
 	}
 	ref := chi.URLParam(r, "ref")
 	v, err := fn(actorFrom(r), ref)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		v.Problems = p
 		return s.renderAllegation(w, r, v, http.StatusUnprocessableEntity)
 	}
@@ -307,7 +308,7 @@ func (s *Server) handleAllegationSignOff(w http.ResponseWriter, r *http.Request)
 	ref := chi.URLParam(r, "ref")
 	fromList := r.PostFormValue("from") == "retention"
 	removed, err := s.allegations.SignOff(r.Context(), by, ref)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		if fromList {
 			return s.renderRetention(w, r, p, http.StatusUnprocessableEntity)
 		}
@@ -354,7 +355,7 @@ func (s *Server) handlePatternReview(w http.ResponseWriter, r *http.Request) err
 	}
 	note := r.PostFormValue(allegation.FieldPatternNote)
 	err := s.allegations.RecordPatternReview(r.Context(), actorFrom(r), person, note)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderLowLevelLog(w, r, page.LowLevelLogView{Problems: p, Person: person, Note: note}, http.StatusUnprocessableEntity)
 	}
 	if err != nil {
@@ -385,7 +386,7 @@ func (s *Server) handleMergePeople(w http.ResponseWriter, r *http.Request) error
 		return db.ErrNotFound
 	}
 	err := s.allegations.Merge(r.Context(), actorFrom(r), person, into)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		if back := r.PostFormValue("back"); allegation.ValidRef(back) {
 			return s.renderAllegationOf(w, r, back, page.AllegationView{Problems: p}, http.StatusUnprocessableEntity)
 		}
@@ -450,7 +451,7 @@ func (s *Server) handleAllegationSettings(w http.ResponseWriter, r *http.Request
 		MinimumYears: r.PostFormValue(allegation.FieldMinimumYears), LowLevelCount: r.PostFormValue(allegation.FieldLowLevelCount),
 		LowLevelDays: r.PostFormValue(allegation.FieldLowLevelDays)}
 	err := s.allegations.UpdateSettings(r.Context(), actorFrom(r), f)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return render(w, r, http.StatusUnprocessableEntity, page.AllegationSettings(page.AllegationSettingsView{Form: f, Problems: p}))
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/page"
@@ -361,7 +362,7 @@ func (s *Server) handleForgotPasswordPage(w http.ResponseWriter, r *http.Request
 func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) error {
 	f := page.ForgotPasswordForm{Email: r.PostFormValue("email")}
 	err := s.auth.RequestPasswordReset(r.Context(), s.source(r), f.Email)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		f.Problems = p
 		return render(w, r, http.StatusUnprocessableEntity, page.ForgotPassword(f))
 	}
@@ -413,7 +414,7 @@ func (s *Server) handlePasswordLink(purpose string) handlerFunc {
 		if errors.Is(err, auth.ErrLinkInvalid) {
 			return render(w, r, http.StatusNotFound, page.LinkInvalid())
 		}
-		if p, ok := errors.AsType[validate.Problems](err); ok {
+		if p, ok := fail.ProblemsOf(err); ok {
 			l, err := s.auth.PasswordLinkByToken(r.Context(), purpose, token)
 			if err != nil {
 				return err
@@ -482,7 +483,7 @@ func (s *Server) handleInvitation(w http.ResponseWriter, r *http.Request) error 
 	if errors.Is(err, auth.ErrLinkInvalid) {
 		return render(w, r, http.StatusNotFound, page.LinkInvalid())
 	}
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		f := invitationForm(token, v)
 		f.Problems = p
 		return render(w, r, http.StatusUnprocessableEntity, page.NewPassword(f))

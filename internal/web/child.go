@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
@@ -37,7 +37,7 @@ func (s *Server) handleFlagAcknowledge(w http.ResponseWriter, r *http.Request) e
 	kind := concern.FlagKind(chi.URLParam(r, "kind"))
 	reason := r.PostFormValue(concern.FieldFlagReason)
 	err := s.concerns.AcknowledgeFlag(r.Context(), actorFrom(r), id, kind, reason)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		field := concern.FieldFlagReason + "-" + string(kind)
 		return s.renderChild(w, r, page.ChildView{Problems: validate.Problems{field: p[concern.FieldFlagReason]},
 			FlagReason: map[concern.FlagKind]string{kind: reason}}, http.StatusUnprocessableEntity)
@@ -69,7 +69,7 @@ func (s *Server) handleChildDetails(w http.ResponseWriter, r *http.Request) erro
 		d.Set(pupil.Flag(f), true)
 	}
 	err := s.pupils.ChangeDetails(r.Context(), by, id, d)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		c, err := s.pupils.Get(r.Context(), by, id)
 		if err != nil {
 			return err
@@ -77,7 +77,7 @@ func (s *Server) handleChildDetails(w http.ResponseWriter, r *http.Request) erro
 		return render(w, r, http.StatusUnprocessableEntity, page.ChildDetails(page.ChildDetailsView{Child: c, Details: d, Problems: p}))
 	}
 	if err != nil {
-		return pupilErr(err)
+		return err
 	}
 	s.flash(r, "The child’s details have been saved")
 	http.Redirect(w, r, paths.Child(id), http.StatusSeeOther)
@@ -108,7 +108,7 @@ func (s *Server) handleSiblingLink(w http.ResponseWriter, r *http.Request) error
 	}
 	q := r.PostFormValue("q")
 	res, err := s.pupils.Search(r.Context(), by, q)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderChild(w, r, page.ChildView{Problems: p, Query: q}, http.StatusUnprocessableEntity)
 	}
 	if err != nil {

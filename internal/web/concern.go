@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
@@ -642,28 +641,23 @@ func (s *Server) concernFailed(w http.ResponseWriter, r *http.Request, by actor.
 }
 
 // submitFailed is concernFailed for a submission that may have reached the
-// database: unless the error shows nothing was sent (no connection, or
-// pgconn.SafeToRetry), the commit may have happened, so the page asks the
-// person not to type it again but to check its status.
+// database: unless the error shows nothing was sent (db.NotSent), the
+// commit may have happened, so the page asks the person not to type it
+// again but to check its status.
 func (s *Server) submitFailed(w http.ResponseWriter, r *http.Request, by actor.Actor, in concernInput, err error) error {
-	var connErr *pgconn.ConnectError
-	nothingSent := pgconn.SafeToRetry(err) || errors.As(err, &connErr)
-	return s.formAfterFailure(w, r, by, in, err, !nothingSent)
+	return s.formAfterFailure(w, r, by, in, err, !db.NotSent(err))
 }
 
 func (s *Server) formAfterFailure(w http.ResponseWriter, r *http.Request, by actor.Actor, in concernInput, err error, uncertain bool) error {
-	if errors.Is(err, db.ErrNotFound) || errors.Is(err, errForbidden) {
-		return err
-	}
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return err
+	switch statusOf(err) {
+	case http.StatusNotFound, http.StatusForbidden, http.StatusRequestEntityTooLarge:
+		return err // the error page, as anywhere else
 	}
 	s.log.ErrorContext(r.Context(), "concern form failed", "action", in.Action, "uncertain", uncertain, "err", err)
 	v := offlineConcernPage(by, in)
 	v.Unconfirmed, v.Outage = uncertain, !uncertain
 	status := http.StatusInternalServerError
-	if isUnavailable(err) {
+	if db.Unavailable(err) {
 		status = http.StatusServiceUnavailable
 	}
 	return render(w, r, status, page.ConcernNew(v))
@@ -692,13 +686,13 @@ func offlineConcernPage(by actor.Actor, in concernInput) page.ConcernForm {
 // says nothing was sent.
 func (s *Server) concernOutage(w http.ResponseWriter, r *http.Request) {
 	if err := parseConcernRequest(r); err != nil {
-		s.fail(w, r, errors.Join(errUnavailable, err))
+		s.fail(w, r, errors.Join(db.ErrUnavailable, err))
 		return
 	}
 	v := offlineConcernPage(actor.Actor{}, readConcernForm(r))
 	v.Outage = true
 	if err := render(w, r, http.StatusServiceUnavailable, page.ConcernNew(v)); err != nil {
-		s.fail(w, r, errors.Join(errUnavailable, err))
+		s.fail(w, r, errors.Join(db.ErrUnavailable, err))
 	}
 }
 

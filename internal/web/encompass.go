@@ -11,6 +11,7 @@ import (
 
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/encompass"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
@@ -89,7 +90,7 @@ func (s *Server) handleEncompassPost(w http.ResponseWriter, r *http.Request) err
 	switch v.Get("action") {
 	case "find":
 		res, err := s.pupils.Search(r.Context(), by, pv.ChildQuery)
-		if _, ok := errors.AsType[validate.Problems](err); ok {
+		if _, ok := fail.ProblemsOf(err); ok {
 			pv.Problems = validate.Problems{"child_q": "Enter the child's name or UPN to search the roll"}
 			return s.renderEncompassNew(w, r, pv, http.StatusUnprocessableEntity)
 		}
@@ -106,7 +107,7 @@ func (s *Server) handleEncompassPost(w http.ResponseWriter, r *http.Request) err
 		return s.renderEncompassNew(w, r, pv, http.StatusOK)
 	}
 	ref, err := s.encompass.Record(r.Context(), by, f)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		pv.Problems = p
 		return s.renderEncompassNew(w, r, pv, http.StatusUnprocessableEntity)
 	}
@@ -159,7 +160,7 @@ func (s *Server) handleEncompassAccess(w http.ResponseWriter, r *http.Request) e
 	f := encompass.AccessForm{Restricted: r.PostFormValue("restricted") != "no", Named: postedIDs(r.PostForm[encompass.FieldNamed]),
 		Excluded: postedIDs(r.PostForm[encompass.FieldExcluded])}
 	err := s.encompass.SetAccess(r.Context(), actorFrom(r), ref, f)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderEncompass(w, r, &f, p)
 	}
 	if err != nil {

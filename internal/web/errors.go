@@ -8,20 +8,11 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/web/page"
 )
-
-// errForbidden is returned by handlers when the actor may not do something
-// they could see they might (a record they may not see is db.ErrNotFound).
-var errForbidden = errors.New("forbidden")
-
-// errUnavailable marks a failure to reach the database.
-var errUnavailable = errors.New("database unavailable")
 
 // statusClientClosed is the status logged for a request its client gave up
 // on before the answer (nginx's 499; no answer reaches anyone).
@@ -63,34 +54,27 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	_ = render(w, r, status, page.Error(status)) // nothing more to do if this fails too
 }
 
+// statusOf is the one mapping from the errors domains return to the status
+// of the page a person sees: fail.NotFound 404, fail.Forbidden 403,
+// fail.Conflict 409, an oversized body 413, a database that cannot be
+// reached (db.Unavailable) 503, anything else 500. A handler with a page of
+// its own for an error (its form again with fail.Problems, a conflict page)
+// renders it before returning; what it returns comes here.
 func statusOf(err error) int {
 	var tooLarge *http.MaxBytesError
 	switch {
-	case errors.Is(err, db.ErrNotFound):
+	case errors.Is(err, fail.NotFound):
 		return http.StatusNotFound
-	case errors.Is(err, errForbidden), errors.Is(err, auth.ErrForbidden), errors.Is(err, school.ErrForbidden):
+	case errors.Is(err, fail.Forbidden):
 		return http.StatusForbidden
+	case errors.Is(err, fail.Conflict):
+		return http.StatusConflict
 	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge
-	case isUnavailable(err):
+	case db.Unavailable(err):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
-}
-
-// isUnavailable reports whether err comes from not reaching the database (as
-// opposed to a query the database refused).
-func isUnavailable(err error) bool {
-	if errors.Is(err, errUnavailable) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		// Class 08: connection exception; 57P: operator intervention (shutdown).
-		return len(pgErr.Code) == 5 && (pgErr.Code[:2] == "08" || pgErr.Code[:3] == "57P")
-	}
-	var connErr *pgconn.ConnectError
-	return errors.As(err, &connErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
 
 // sessionError is scs's error handler: the session store could not be read
@@ -100,7 +84,7 @@ func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error)
 		s.concernOutage(w, r) // the concern form comes back with what was typed
 		return
 	}
-	s.fail(w, r, errors.Join(errUnavailable, err))
+	s.fail(w, r, errors.Join(db.ErrUnavailable, err))
 }
 
 // render writes c with status, rendering into a buffer first so a template

@@ -4,11 +4,21 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/records"
+	"github.com/havenschools/haven/internal/school"
 )
 
 // A request its browser gave up on (a page left while the live queue was
@@ -35,8 +45,40 @@ func TestFailTellsAnAbandonedRequestFromAnOutage(t *testing.T) {
 	logged.Reset()
 	w = httptest.NewRecorder()
 	r = httptest.NewRequest(http.MethodGet, "/queue/new", nil)
-	s.fail(w, r, fmt.Errorf("counting new concerns: %w", errUnavailable))
+	s.fail(w, r, fmt.Errorf("counting new concerns: %w", db.ErrUnavailable))
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(logged.String(), "level=ERROR") {
 		t.Errorf("outage: status %d, logged:\n%s", w.Code, logged.String())
+	}
+}
+
+// Each domain's refusal, wrapped as a service wraps it, becomes its page's
+// status through the one mapping (fail), with no adapter in the handler.
+func TestFailMapsEachDomainErrorToItsStatus(t *testing.T) {
+	t.Parallel()
+	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{records.ErrForbidden, http.StatusForbidden},
+		{records.ErrOwnRequest, http.StatusForbidden},
+		{school.ErrForbidden, http.StatusForbidden},
+		{auth.ErrForbidden, http.StatusForbidden},
+		{pupil.ErrForbidden, http.StatusForbidden},
+		{db.ErrNotFound, http.StatusNotFound},
+		{errNotFoundPage, http.StatusNotFound},
+		{records.ErrDisclosed, http.StatusConflict},
+		{concern.ErrAlreadySubmitted, http.StatusConflict},
+		{&concern.StateError{Msg: "closed"}, http.StatusConflict},
+		{&concern.ConflictError{Ref: "C-1"}, http.StatusConflict},
+		{&pgconn.PgError{Code: "57P01"}, http.StatusServiceUnavailable},
+		{&http.MaxBytesError{Limit: 1}, http.StatusRequestEntityTooLarge},
+		{&pgconn.PgError{Code: "23505"}, http.StatusInternalServerError},
+	} {
+		w := httptest.NewRecorder()
+		s.fail(w, httptest.NewRequest(http.MethodPost, "/x", nil), fmt.Errorf("service: %w", c.err))
+		if w.Code != c.want {
+			t.Errorf("%T %v: status %d, want %d", c.err, c.err, w.Code, c.want)
+		}
 	}
 }

@@ -25,7 +25,7 @@ func (s *Server) handlePupilsImportPage(w http.ResponseWriter, r *http.Request) 
 func (s *Server) renderPupilsImport(w http.ResponseWriter, r *http.Request, status int, problem string) error {
 	recent, err := s.pupils.RollImports(r.Context(), actorFrom(r))
 	if err != nil {
-		return pupilErr(err)
+		return err
 	}
 	return render(w, r, status, page.PupilsImport(page.PupilsImportPage{Problem: problem, Recent: recent}))
 }
@@ -55,7 +55,7 @@ func (s *Server) handlePupilsUpload(w http.ResponseWriter, r *http.Request) erro
 	}
 	p, err := s.pupils.StageImport(r.Context(), actorFrom(r), h.Filename, content)
 	if err != nil {
-		return pupilErr(err)
+		return err
 	}
 	if p.ID == 0 { // too large to keep
 		return s.renderPupilsImport(w, r, http.StatusUnprocessableEntity, p.Problems[0].Message)
@@ -72,7 +72,7 @@ func (s *Server) handlePupilsPreview(w http.ResponseWriter, r *http.Request) err
 	}
 	p, err := s.pupils.Preview(r.Context(), actorFrom(r), id)
 	if err != nil {
-		return pupilErr(err)
+		return err
 	}
 	status := http.StatusOK
 	if len(p.Problems) > 0 && p.AppliedAt == nil {
@@ -93,17 +93,10 @@ func (s *Server) handlePupilsApply(w http.ResponseWriter, r *http.Request) error
 		return nil
 	}
 	if err != nil {
-		return pupilErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Roll imported: "+strconv.Itoa(res.Added)+" added, "+strconv.Itoa(res.Updated)+
 		" updated, "+strconv.Itoa(res.Merged)+" matched")
 	http.Redirect(w, r, paths.PupilsImport(id), http.StatusSeeOther)
 	return nil
-}
-
-func pupilErr(err error) error {
-	if errors.Is(err, pupil.ErrForbidden) {
-		return errors.Join(errForbidden, err)
-	}
-	return err
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
@@ -83,7 +84,7 @@ func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) erro
 	}
 	req.Filter.From, req.Filter.To = dateOnly(from), dateOnly(to)
 	e, err := s.records.RequestExport(r.Context(), actorFrom(r), req)
-	if rp, isProblems := errors.AsType[validate.Problems](err); isProblems || len(p) > 0 {
+	if rp, isProblems := fail.ProblemsOf(err); isProblems || len(p) > 0 {
 		for k, v := range rp {
 			p.Add(k, v)
 		}
@@ -111,7 +112,7 @@ func (s *Server) handleExportSettings(w http.ResponseWriter, r *http.Request) er
 	}
 	st.ExportApproval = r.PostFormValue("approval") != "no"
 	if err := s.records.SetSettings(r.Context(), by, st); err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Approval setting saved")
 	http.Redirect(w, r, "/exports", http.StatusSeeOther)
@@ -148,11 +149,11 @@ func (s *Server) handleExportDecide(approve bool) handlerFunc {
 		id := chi.URLParam(r, "id")
 		note := r.PostFormValue("note")
 		err := s.records.DecideExport(r.Context(), actorFrom(r), id, approve, note)
-		if p, ok := errors.AsType[validate.Problems](err); ok {
+		if p, ok := fail.ProblemsOf(err); ok {
 			return s.renderExport(w, r, http.StatusUnprocessableEntity, note, p)
 		}
 		if err != nil {
-			return recordsErr(err)
+			return err
 		}
 		if approve {
 			s.sessions.Put(r.Context(), sessFlash, "Export approved: it is being prepared")
@@ -193,15 +194,6 @@ func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) er
 		panic(http.ErrAbortHandler)
 	}
 	return nil
-}
-
-// recordsErr maps the records package's refusals for fail.
-func recordsErr(err error) error {
-	switch {
-	case errors.Is(err, records.ErrForbidden), errors.Is(err, records.ErrOwnRequest):
-		return errors.Join(errForbidden, err)
-	}
-	return err
 }
 
 // dateOnly is the date of t (a day typed in the school's time zone) as

@@ -9,6 +9,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/records"
@@ -25,7 +26,7 @@ func (s *Server) handleRetention(w http.ResponseWriter, r *http.Request) error {
 	by := actorFrom(r)
 	rv, err := s.records.RetentionQueue(r.Context(), by)
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	st, err := s.records.Settings(r.Context(), by)
 	if err != nil {
@@ -46,7 +47,7 @@ func (s *Server) renderRetentionChild(w http.ResponseWriter, r *http.Request, st
 		return db.ErrNotFound
 	}
 	if v.Child, err = s.records.ChildRetention(r.Context(), by, id); err != nil {
-		return recordsErr(err)
+		return err
 	}
 	v.CanMark = by.Role == actor.DSL || by.Role == actor.Head
 	v.CanSignOff = by.Role == actor.DSL || by.Role == actor.Admin
@@ -58,11 +59,11 @@ func (s *Server) handleRetentionDoNotDestroy(w http.ResponseWriter, r *http.Requ
 	id, _ := strconv.ParseInt(chi.URLParam(r, "child"), 10, 64)
 	on, reason := r.PostFormValue("on") == "yes", r.PostFormValue("reason")
 	err := s.records.SetDoNotDestroy(r.Context(), actorFrom(r), id, on, reason)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderRetentionChild(w, r, http.StatusUnprocessableEntity, page.RetentionChildPage{Problems: p, Reason: reason})
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	if on {
 		s.sessions.Put(r.Context(), sessFlash, "Legal hold placed: the record will not be reviewed or destroyed until it is lifted")
@@ -84,11 +85,11 @@ func (s *Server) handleRetentionKeep(w http.ResponseWriter, r *http.Request) err
 	} else {
 		err = s.records.KeepRecord(r.Context(), actorFrom(r), id, dateOnly(day))
 	}
-	if p, isProblems := errors.AsType[validate.Problems](err); isProblems {
+	if p, isProblems := fail.ProblemsOf(err); isProblems {
 		return s.renderRetentionChild(w, r, http.StatusUnprocessableEntity, page.RetentionChildPage{Problems: p, Until: until})
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Record kept until its next review")
 	http.Redirect(w, r, "/retention", http.StatusSeeOther)
@@ -104,7 +105,7 @@ func (s *Server) handleRetentionSignOff(w http.ResponseWriter, r *http.Request) 
 		return s.renderRetentionChild(w, r, http.StatusConflict, page.RetentionChildPage{
 			Problems: validate.Problems{"sign-off": err.Error()}})
 	case err != nil:
-		return recordsErr(err)
+		return err
 	case deleted != nil:
 		s.sessions.Put(r.Context(), sessFlash, "Record deleted: "+plural.Count(deleted.Concerns, "concern", "concerns")+" removed")
 		http.Redirect(w, r, "/retention", http.StatusSeeOther)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/web/static"
 )
 
@@ -292,7 +293,7 @@ func (s *Server) Routes() http.Handler {
 	// request is refused (403) before routing, whatever its URL.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, errForbidden)
+		s.fail(w, r, fail.Forbidden)
 	}))
 	r.Use(middleware.RequestID, s.logRequests, s.securityHeaders, s.recoverPanics, cop.Handler)
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/validate"
@@ -40,7 +41,7 @@ func (s *Server) renderSARList(w http.ResponseWriter, r *http.Request, status in
 func (s *Server) handleSARFind(w http.ResponseWriter, r *http.Request) error {
 	v := page.SARListPage{Query: r.PostFormValue("q"), Searched: true}
 	res, err := s.pupils.Search(r.Context(), actorFrom(r), v.Query)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		v.Problems, v.Searched = p, false
 		return s.renderSARList(w, r, http.StatusUnprocessableEntity, v)
 	}
@@ -66,7 +67,7 @@ func (s *Server) renderSARNew(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	if v.Leads, err = s.records.DataProtectionLeads(r.Context(), by); err != nil {
-		return recordsErr(err)
+		return err
 	}
 	return render(w, r, status, page.SARNew(v))
 }
@@ -84,7 +85,7 @@ func (s *Server) handleSARCreate(w http.ResponseWriter, r *http.Request) error {
 	dpl, _ := strconv.ParseInt(v.DPL, 10, 64)
 	reqID, err := s.records.StartSAR(r.Context(), actorFrom(r), id, records.SARForm{RequesterKind: v.Kind,
 		RequesterName: v.Name, ReceivedOn: dateOnly(received), DPLUserID: dpl})
-	if p, isProblems := errors.AsType[validate.Problems](err); isProblems {
+	if p, isProblems := fail.ProblemsOf(err); isProblems {
 		if !real {
 			p["received_on"] = "The date received must be a real date, for example 3 11 2026"
 		}
@@ -92,7 +93,7 @@ func (s *Server) handleSARCreate(w http.ResponseWriter, r *http.Request) error {
 		return s.renderSARNew(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	http.Redirect(w, r, paths.SAR(reqID), http.StatusSeeOther)
 	return nil
@@ -128,7 +129,7 @@ func (s *Server) handleSARReview(w http.ResponseWriter, r *http.Request) error {
 	v := page.SARPage{Passage: passage, Decision: r.PostFormValue("decision"), Redacted: r.PostFormValue("redacted"),
 		Reason: r.PostFormValue("reason")}
 	err = s.records.ReviewPassage(r.Context(), actorFrom(r), id, passage, records.Decision(v.Decision), v.Redacted, v.Reason)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		v.Problems = p
 		return s.renderSAR(w, r, http.StatusUnprocessableEntity, v)
 	}
@@ -151,7 +152,7 @@ func (s *Server) handleSARDisclose(w http.ResponseWriter, r *http.Request) error
 	}
 	to, method := r.PostFormValue("to"), r.PostFormValue("method")
 	_, err = s.records.Disclose(r.Context(), actorFrom(r), id, to, method)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderSAR(w, r, http.StatusUnprocessableEntity, page.SARPage{Problems: p, To: to, Method: method})
 	}
 	if errors.Is(err, records.ErrNotSettled) {

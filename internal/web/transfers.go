@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
@@ -71,12 +72,12 @@ func (s *Server) handleChildFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	e, password, err := s.records.MakeChildFile(r.Context(), actorFrom(r), id,
 		records.FileRequest{Format: records.Format(v.Format), Reason: v.Reason, TransferID: transfer}, print)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		v.Problems = p
 		return s.renderChildFile(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFilePassword+e.PublicID, password)
 	s.sessions.Put(r.Context(), sessFlash, "The child's file is ready: note its password now")
@@ -102,7 +103,7 @@ func (s *Server) handleTransfers(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderTransfers(w http.ResponseWriter, r *http.Request, status int, v page.TransfersPage) error {
 	list, err := s.records.Transfers(r.Context(), actorFrom(r))
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	v.Transfers, v.Now = list, time.Now()
 	if v.Terms, err = s.termCover(r); err != nil {
@@ -116,7 +117,7 @@ func (s *Server) renderTransfers(w http.ResponseWriter, r *http.Request, status 
 func (s *Server) handleTransferFind(w http.ResponseWriter, r *http.Request) error {
 	v := page.TransfersPage{Query: r.PostFormValue("q"), Searched: true}
 	res, err := s.pupils.Search(r.Context(), actorFrom(r), v.Query)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		v.Problems, v.Searched = p, false
 		return s.renderTransfers(w, r, http.StatusUnprocessableEntity, v)
 	}
@@ -168,7 +169,7 @@ func (s *Server) handleTransferCreate(w http.ResponseWriter, r *http.Request) er
 	left, real := auditDay(v.Left) // not real: the zero date, which the service refuses
 	t, err := s.records.StartTransfer(r.Context(), actorFrom(r), id, records.TransferForm{DestinationSchool: v.School,
 		DestinationDSL: v.DSL, DestinationEmail: v.Email, LeftOn: dateOnly(left)})
-	if p, isProblems := errors.AsType[validate.Problems](err); isProblems {
+	if p, isProblems := fail.ProblemsOf(err); isProblems {
 		if !real {
 			p["left_on"] = "The date the child left must be a real date, for example 17 7 2026"
 		}
@@ -176,7 +177,7 @@ func (s *Server) handleTransferCreate(w http.ResponseWriter, r *http.Request) er
 		return s.renderTransferNew(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Transfer recorded: the file is due by "+when.Day(t.DueOn))
 	http.Redirect(w, r, paths.Transfer(t.ID), http.StatusSeeOther)
@@ -208,7 +209,7 @@ func (s *Server) handleTransferSent(w http.ResponseWriter, r *http.Request) erro
 	}
 	f := records.SendForm{File: r.PostFormValue("sent_file"), How: r.PostFormValue("sent_how"), Reason: r.PostFormValue("sent_reason")}
 	_, err = s.records.MarkSent(r.Context(), actorFrom(r), id, f)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderTransfer(w, r, http.StatusUnprocessableEntity, page.TransferPage{Send: f, Problems: p})
 	}
 	if err != nil {
@@ -235,7 +236,7 @@ func (s *Server) handleReceiptPage(w http.ResponseWriter, r *http.Request) error
 func (s *Server) handleReceipt(w http.ResponseWriter, r *http.Request) error {
 	token, name := chi.URLParam(r, "token"), r.PostFormValue("name")
 	err := s.records.ConfirmReceipt(r.Context(), token, name, s.source(r))
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		rc, err := s.records.ReceiptFor(r.Context(), token)
 		if err != nil {
 			return render(w, r, http.StatusGone, page.ReceiptGone())
@@ -271,14 +272,14 @@ func (s *Server) handleReceivedImport(w http.ResponseWriter, r *http.Request) er
 	}
 	defer f.Close()
 	rec, err := s.records.ImportPackage(r.Context(), actorFrom(r), f, r.PostFormValue("passphrase"))
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return bad(p)
 	}
 	if errors.Is(err, records.ErrBadPackage) {
 		return bad(validate.Problems{"passphrase": "The file is not a Haven package, or the passphrase is wrong"})
 	}
 	if err != nil {
-		return recordsErr(err)
+		return err
 	}
 	s.sessions.Put(r.Context(), sessFlash, "Child's file imported")
 	http.Redirect(w, r, paths.Received(rec.ID), http.StatusSeeOther)

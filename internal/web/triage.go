@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/pupil"
@@ -228,7 +229,7 @@ func (s *Server) changed(w http.ResponseWriter, r *http.Request, ref string, err
 	if o, ok := errors.AsType[*concern.OrderError](err); ok {
 		return render(w, r, http.StatusConflict, page.ConflictPage(page.ConflictView{Ref: ref, Reason: o.Msg, Entered: entered}))
 	}
-	if p, ok := errors.AsType[validate.Problems](err); ok && onProblems != nil {
+	if p, ok := fail.ProblemsOf(err); ok && onProblems != nil {
 		return onProblems(p)
 	}
 	if err != nil {
@@ -533,7 +534,7 @@ func (s *Server) handleChase(w http.ResponseWriter, r *http.Request) error {
 	by, id := actorFrom(r), idParam(r)
 	f := concern.ChaseForm{Outcome: r.PostFormValue(concern.FieldChaseOutcome), Note: r.PostFormValue(concern.FieldChaseNote)}
 	err := s.concerns.EndChase(r.Context(), by, id, f)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		t, err := s.concerns.OpenChase(r.Context(), by, id)
 		if err != nil {
 			return err
@@ -553,7 +554,7 @@ func (s *Server) handleAway(w http.ResponseWriter, r *http.Request) error {
 	colleague := r.PostFormValue(concern.FieldColleague)
 	id, _ := strconv.ParseInt(colleague, 10, 64)
 	h, err := s.concerns.MarkAway(r.Context(), actorFrom(r), id)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.renderTasks(w, r, page.TasksView{Problems: p, Colleague: colleague}, http.StatusUnprocessableEntity)
 	}
 	if err != nil {
