@@ -80,5 +80,8 @@ func TestFailMapsEachDomainErrorToItsStatus(t *testing.T) {
 		if w.Code != c.want {
 			t.Errorf("%T %v: status %d, want %d", c.err, c.err, w.Code, c.want)
 		}
+		if c.want == http.StatusConflict && !strings.Contains(w.Body.String(), "This cannot be done now") {
+			t.Errorf("%v: the conflict page does not say so:\n%s", c.err, w.Body)
+		}
 	}
 }

@@ -70,23 +70,28 @@ func Error(status int) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
+			case 409:
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p class=\"govuk-body\">The record is not in a state that allows this now: it may have changed since you opened the page. Nothing you sent in this request was saved.</p><p class=\"govuk-body\">Go back, reload the page and check what it shows before trying again.</p>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
 			case 413:
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p class=\"govuk-body\">What you sent is larger than Haven accepts. Nothing was saved.</p><p class=\"govuk-body\">Go back, make any attached files smaller or send fewer of them, and try again.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<p class=\"govuk-body\">What you sent is larger than Haven accepts. Nothing was saved.</p><p class=\"govuk-body\">Go back, make any attached files smaller or send fewer of them, and try again.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			case 503:
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<p class=\"govuk-body\">Haven cannot reach its database right now. Nothing you sent in this request was saved.</p><p class=\"govuk-body\">Try again in a few minutes. If a child is at risk, tell a Designated Safeguarding Lead in person now.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<p class=\"govuk-body\">Haven cannot reach its database right now. Nothing you sent in this request was saved.</p><p class=\"govuk-body\">Try again in a few minutes. If a child is at risk, tell a Designated Safeguarding Lead in person now.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			default:
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<p class=\"govuk-body\">Something went wrong on our side. Nothing you sent in this request was saved.</p><p class=\"govuk-body\">Try again later. If a child is at risk, tell a Designated Safeguarding Lead in person now.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p class=\"govuk-body\">Something went wrong on our side. Nothing you sent in this request was saved.</p><p class=\"govuk-body\">Try again later. If a child is at risk, tell a Designated Safeguarding Lead in person now.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p class=\"govuk-body\"><a href=\"/\" class=\"govuk-link\">Go to the start page</a></p></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p class=\"govuk-body\"><a href=\"/\" class=\"govuk-link\">Go to the start page</a></p></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -106,6 +111,8 @@ func errorTitle(status int) string {
 		return "Page not found"
 	case 403:
 		return "You cannot do that"
+	case 409:
+		return "This cannot be done now"
 	case 413:
 		return "What you sent is too large"
 	case 503:
