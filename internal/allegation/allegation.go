@@ -24,6 +24,7 @@ import (
 
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Kind says whether a concern about an adult may meet the harm threshold
@@ -253,14 +254,8 @@ func SubjectKey(userID int64, name string) string {
 	return "n:" + strings.Join(strings.Fields(strings.ToLower(name)), " ")
 }
 
-// London is the time zone of school days.
-var London = school.London
-
 // today is the date of t in London, as midnight UTC (like a Postgres date).
-func today(t time.Time) time.Time {
-	l := t.In(London)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-}
+func today(t time.Time) time.Time { return when.Today(t) }
 
 // LADOPrompt says when the LADO should have been consulted about a
 // concern reported at reported — within one working day of the school's

@@ -18,6 +18,7 @@ import (
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -61,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.amara = kids[0]
 	f.svc = allegation.NewService(d.App, newJobs(t, d.App), "https://haven.example.test/")
-	f.now = time.Date(2026, 3, 2, 10, 0, 0, 0, allegation.London) // a Monday in term
+	f.now = time.Date(2026, 3, 2, 10, 0, 0, 0, when.London()) // a Monday in term
 	f.svc.SetClock(func() time.Time { return f.now })
 	return f
 }

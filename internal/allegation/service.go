@@ -20,6 +20,7 @@ import (
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Service carries out the use cases of concerns about adults. Each
@@ -131,7 +132,7 @@ func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, 
 			return err
 		}
 		r.subjectUserID = subject
-		ref, err := nextRef(ctx, tx, by.SchoolID, now.In(London).Year())
+		ref, err := nextRef(ctx, tx, by.SchoolID, now.In(when.London()).Year())
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // demoConcern is one of Demo Academy's fictional concerns and how far the
@@ -96,7 +97,7 @@ func seedDemoConcerns(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger,
 		}
 		return res.Children[0].ID, nil
 	}
-	today := pupil.Today(time.Now())
+	today := when.Today(time.Now())
 	for _, d := range demoConcerns {
 		id, err := childID(d.child)
 		if err != nil {

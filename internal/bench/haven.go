@@ -18,7 +18,7 @@ import (
 
 	"github.com/havenschools/haven/internal/app"
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Haven is Haven itself (app.Serve, the whole of `haven serve`: the job
@@ -212,7 +212,7 @@ func expect(r Response, err error, status int, locationPrefix string) error {
 // ConcernForm is the "Report a concern" form as a browser posts it, about
 // child with witness, saying what every benchmark submission says.
 func ConcernForm(child, witness int64) url.Values {
-	today := pupil.Today(time.Now())
+	today := when.Today(time.Now())
 	day, month, year := fmt.Sprint(today.Day()), fmt.Sprint(int(today.Month())), fmt.Sprint(today.Year())
 	return url.Values{
 		"submission_id": {concern.NewSubmissionID()},

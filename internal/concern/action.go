@@ -14,7 +14,6 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/internal/when"
@@ -204,7 +203,7 @@ var ActionFieldOrder = []string{FieldActionKind, FieldActionOn, FieldActionAt, F
 // none) and the problems.
 func (f ActionForm) check(now time.Time) (on time.Time, at *Clock, followUp time.Time, p validate.Problems) {
 	p = validate.Problems{}
-	today := pupil.Today(now)
+	today := when.Today(now)
 	if !ActionKind(f.Kind).Valid() {
 		p.Add(FieldActionKind, "Select what was done")
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Figures are the DSL's dashboard: the last 12 months of a school's
@@ -61,8 +61,8 @@ func (s *Service) Figures(ctx context.Context, by actor.Actor) (Figures, error) 
 	if !isDSL(by) {
 		return Figures{}, db.ErrNotFound
 	}
-	now := s.now().In(pupil.London())
-	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, pupil.London()).AddDate(0, -11, 0)
+	now := s.now().In(when.London())
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, when.London()).AddDate(0, -11, 0)
 	f := Figures{ByStatus: map[Status]int{}}
 	index := map[string]int{}
 	for i := range 12 {

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/havenschools/haven/internal/actor"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/internal/when"
 )
@@ -119,7 +118,7 @@ type checked struct {
 func (f Form) check(by actor.Actor, now time.Time, categories map[string]bool) (checked, validate.Problems) {
 	p := validate.Problems{}
 	c := checked{Form: f}
-	today := pupil.Today(now)
+	today := when.Today(now)
 
 	switch f.InDanger {
 	case "yes", "no":
@@ -280,8 +279,8 @@ var clockRE = regexp.MustCompile(`(?i)\b([01]?\d|2[0-3])(?:[:.]([0-5]\d))?\s*(am
 // when on is today at now and that time has not come yet; "" otherwise —
 // also when text names no time ("lunchtime").
 func laterToday(on time.Time, text string, now time.Time) string {
-	local := now.In(pupil.London())
-	if on.IsZero() || !on.Equal(pupil.Today(now)) {
+	local := now.In(when.London())
+	if on.IsZero() || !on.Equal(when.Today(now)) {
 		return ""
 	}
 	earliest, typed := -1, ""

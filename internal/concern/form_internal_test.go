@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // A time typed for today that has not come yet is found, however it is
 // written; a time that has passed, another day, or no time at all is not.
 func TestLaterToday(t *testing.T) {
-	now := time.Date(2026, 12, 7, 10, 15, 0, 0, pupil.London())
+	now := time.Date(2026, 12, 7, 10, 15, 0, 0, when.London())
 	today, yesterday := pupil.Today(now), pupil.Today(now).AddDate(0, 0, -1)
 	for _, tc := range []struct {
 		on   time.Time

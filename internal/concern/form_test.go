@@ -9,6 +9,7 @@ import (
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // An incident said to have happened today at a time that has not come yet
@@ -17,8 +18,8 @@ import (
 func TestATimeLaterThanNowIsRefused(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	y, m, d := time.Now().In(pupil.London()).Date()
-	tenAM := time.Date(y, m, d, 10, 0, 0, 0, pupil.London())
+	y, m, d := time.Now().In(when.London()).Date()
+	tenAM := time.Date(y, m, d, 10, 0, 0, 0, when.London())
 	svc := f.svc.WithClock(func() time.Time { return tenAM })
 
 	form := validForm(f.amara.ID)

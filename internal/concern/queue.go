@@ -15,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // The Safeguarding queue: a school's open concerns for its DSLs, in the
@@ -323,7 +324,7 @@ func QueueSelect(by actor.Actor, f QueueFilter, now time.Time, limit int) (sql s
 
 // startOfDay is the start of d's date in London.
 func startOfDay(d time.Time) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, pupil.London())
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, when.London())
 }
 
 // details is the filter as an audit event's details: only the filters used.

@@ -21,8 +21,8 @@ import (
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/paths"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Service carries out concern use cases. Each exported method is one transaction.
@@ -107,7 +107,7 @@ func (s *Service) Submit(ctx context.Context, by actor.Actor, f Form) (Receipt, 
 			return p
 		}
 
-		ref, err := nextRef(ctx, tx, by.SchoolID, now.In(pupil.London()).Year())
+		ref, err := nextRef(ctx, tx, by.SchoolID, now.In(when.London()).Year())
 		if err != nil {
 			return err
 		}

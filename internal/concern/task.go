@@ -13,8 +13,8 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // TaskKind is why a task exists.
@@ -149,7 +149,7 @@ func (s *Service) CountMyTasks(ctx context.Context, by actor.Actor) (int, error)
 		return tx.QueryRow(ctx, `SELECT count(*) FROM concern_tasks t
 			JOIN concerns c ON c.school_id = t.school_id AND c.id = t.concern_id
 			WHERE t.school_id = $1 AND t.assigned_to = $2 AND t.done_at IS NULL AND c.entered_in_error_at IS NULL
-			  AND t.due_on <= $3 AND concern_visible_to(c.school_id, c.id, c.restricted, $2)`, by.SchoolID, by.UserID, pupil.Today(s.now())).Scan(&n)
+			  AND t.due_on <= $3 AND concern_visible_to(c.school_id, c.id, c.restricted, $2)`, by.SchoolID, by.UserID, when.Today(s.now())).Scan(&n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("count my tasks: %w", err)
@@ -315,7 +315,7 @@ func (s *Service) EndChase(ctx context.Context, by actor.Actor, taskID int64, f 
 			if err != nil {
 				return err
 			}
-			if err := addTask(ctx, tx, by.SchoolID, concernID, actionID, TaskChase, cal.AddWorkingDays(pupil.Today(s.now()), 1), owner); err != nil {
+			if err := addTask(ctx, tx, by.SchoolID, concernID, actionID, TaskChase, cal.AddWorkingDays(when.Today(s.now()), 1), owner); err != nil {
 				return err
 			}
 		}

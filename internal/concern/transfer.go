@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/when"
 )
 
@@ -48,7 +47,7 @@ func transferEntries(ctx context.Context, q db.Querier, schoolID, childID int64,
 		case received != nil:
 			out = append(out, Entry{Kind: EntryTransfer, At: *received, Recorded: *received, Ref: ref, By: receivedBy,
 				Title: "Receipt of the file confirmed by " + school})
-		case pupil.Today(now).After(due):
+		case when.Today(now).After(due):
 			what := "not sent"
 			if sent != nil {
 				what = "sent, receipt not confirmed"

@@ -15,7 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 func TestCumulativeFlagsAreRaisedAcknowledgedAndRaisedAgain(t *testing.T) {
@@ -219,8 +219,8 @@ func TestDashboardFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().In(pupil.London())
-	if len(fig.Months) != 12 || !fig.Months[11].Equal(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, pupil.London())) {
+	now := time.Now().In(when.London())
+	if len(fig.Months) != 12 || !fig.Months[11].Equal(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, when.London())) {
 		t.Errorf("months = %v", fig.Months)
 	}
 	totals := map[string]int{}

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,8 +22,8 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Service carries out Operation Encompass use cases, for a school's DSLs
@@ -38,33 +37,11 @@ type Service struct {
 // NewService returns a Service using pool.
 func NewService(pool *pgxpool.Pool) *Service { return &Service{pool: pool, now: time.Now} }
 
-// DateParts is a date as typed in GOV.UK's three boxes.
-type DateParts struct {
-	Day, Month, Year string
-}
+// DateParts is a date as typed in GOV.UK's three boxes (internal/when).
+type DateParts = when.DateParts
 
-// Empty reports whether nothing was typed.
-func (d DateParts) Empty() bool { return strings.TrimSpace(d.Day+d.Month+d.Year) == "" }
-
-// Date parses the three parts as a real date.
-func (d DateParts) Date() (time.Time, bool) {
-	day, err1 := strconv.Atoi(strings.TrimSpace(d.Day))
-	month, err2 := strconv.Atoi(strings.TrimSpace(d.Month))
-	year, err3 := strconv.Atoi(strings.TrimSpace(d.Year))
-	if err1 != nil || err2 != nil || err3 != nil || year < 1000 || year > 9999 || month < 1 || month > 12 || day < 1 {
-		return time.Time{}, false
-	}
-	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if t.Day() != day {
-		return time.Time{}, false
-	}
-	return t, true
-}
-
-// DatePartsOf returns t's date as it would be typed.
-func DatePartsOf(t time.Time) DateParts {
-	return DateParts{Day: strconv.Itoa(t.Day()), Month: strconv.Itoa(int(t.Month())), Year: strconv.Itoa(t.Year())}
-}
+// DatePartsOf returns t's date as it would be typed (when.DatePartsOf).
+var DatePartsOf = when.DatePartsOf
 
 // Field names of the forms.
 const (
@@ -122,10 +99,7 @@ type Notification struct {
 
 func isDSL(by actor.Actor) bool { return by.Role == actor.DSL && by.UserID != 0 && by.SchoolID != 0 }
 
-func today(t time.Time) time.Time {
-	l := t.In(school.London)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-}
+func today(t time.Time) time.Time { return when.Today(t) }
 
 // Record stores a notification about a child of by's school, restricted
 // to by and the DSLs named, with anyone excluded never seeing it, and
@@ -193,10 +167,10 @@ func (s *Service) Record(ctx context.Context, by actor.Actor, f Form) (string, e
 		var n int
 		if err := tx.QueryRow(ctx, `INSERT INTO encompass_ref_counters (school_id, year, last_number) VALUES ($1, $2, 1)
 			ON CONFLICT (school_id, year) DO UPDATE SET last_number = encompass_ref_counters.last_number + 1
-			RETURNING last_number`, by.SchoolID, now.In(school.London).Year()).Scan(&n); err != nil {
+			RETURNING last_number`, by.SchoolID, now.In(when.London()).Year()).Scan(&n); err != nil {
 			return err
 		}
-		out = fmt.Sprintf("E-%04d-%06d", now.In(school.London).Year(), n)
+		out = fmt.Sprintf("E-%04d-%06d", now.In(when.London()).Year(), n)
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO encompass_notifications (school_id, ref, child_id, notified_on, incident_on,
 				police_ref, details, support, restricted, recorded_by, created_at)

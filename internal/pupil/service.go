@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	_ "time/tzdata" // Europe/London, whatever the host has installed
 
@@ -17,6 +16,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Service carries out pupil use cases. Each exported method is one transaction.
@@ -183,23 +183,9 @@ func CheckDateOfBirth(dob, now time.Time) string {
 	return ""
 }
 
-var london = sync.OnceValue(func() *time.Location {
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		panic("pupil: Europe/London: " + err.Error()) // time/tzdata is linked in, so this cannot happen
-	}
-	return loc
-})
-
-// London is the time zone of schools in England, Wales, Scotland and Northern Ireland.
-func London() *time.Location { return london() }
-
-// Today is the date of now in Europe/London, as midnight UTC (the way pgx
-// reads a Postgres date).
-func Today(now time.Time) time.Time {
-	y, m, d := now.In(London()).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// Today is when.Today, kept as a thin name for the tests and branches that
+// call it; new code calls when.Today.
+func Today(now time.Time) time.Time { return when.Today(now) }
 
 // RollSize returns how many children by's school has on its roll (those
 // added inline included).

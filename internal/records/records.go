@@ -209,7 +209,7 @@ func (e Export) FileName() string {
 	case KindChildFile, KindTransferPackage:
 		name = "haven-child-file-"
 	}
-	return name + e.RequestedAt.In(london).Format("2006-01-02") + "-" + e.PublicID[:8] + "." + e.Format.Extension()
+	return name + e.RequestedAt.In(london).Format(time.DateOnly) + "-" + e.PublicID[:8] + "." + e.Format.Extension()
 }
 
 // Percent is how far the export has got, 0 to 100.

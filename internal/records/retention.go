@@ -18,8 +18,8 @@ import (
 	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/plural"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Retention: each child's record has a review date — their date of birth
@@ -151,7 +151,7 @@ func (s *Service) RetentionQueue(ctx context.Context, by actor.Actor) (Review, e
 // on legal hold (only child, due or not, when it is not 0), each with its
 // State.
 func retentionRows(ctx context.Context, q db.Querier, schoolID int64, now time.Time, child int64) ([]DueChild, error) {
-	today := pupil.Today(now)
+	today := when.Today(now)
 	rows, _ := q.Query(ctx, `SELECT ch.id, ch.first_name || ' ' || ch.last_name, ch.date_of_birth, `+reviewSQL+`,
 			(SELECT count(*) FROM concern_children cc WHERE cc.school_id = ch.school_id AND cc.child_id = ch.id)::int,
 			coalesce(r.do_not_destroy, false), coalesce(r.dnd_reason, ''),
@@ -283,7 +283,7 @@ func (s *Service) KeepRecord(ctx context.Context, by actor.Actor, childID int64,
 	if !isTeam(by) {
 		return ErrForbidden
 	}
-	if !until.After(pupil.Today(s.now())) {
+	if !until.After(when.Today(s.now())) {
 		return validate.Problems{"until": "The next review must be after today"}
 	}
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
@@ -460,7 +460,7 @@ func (s *Service) ReviewRetention(ctx context.Context, only []int64) ([]SchoolRe
 				return nil
 			}
 			tag, err := tx.Exec(ctx, `INSERT INTO retention_runs (school_id, run_on, due) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-				school, pupil.Today(now), len(r.Children))
+				school, when.Today(now), len(r.Children))
 			if err != nil || tag.RowsAffected() == 0 {
 				return err
 			}

@@ -14,7 +14,6 @@ import (
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/fail"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/internal/when"
 )
@@ -126,7 +125,7 @@ func (s *Service) StartSAR(ctx context.Context, by actor.Actor, childID int64, f
 	if msg := validate.Name(f.RequesterName, "the name of the person who made the request", true, 200); msg != "" {
 		p.Add("requester_name", msg)
 	}
-	if f.ReceivedOn.IsZero() || f.ReceivedOn.After(pupil.Today(s.now())) {
+	if f.ReceivedOn.IsZero() || f.ReceivedOn.After(when.Today(s.now())) {
 		p.Add("received_on", "Enter the date the request was received, today or before")
 	}
 	if f.DPLUserID == 0 {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // The concerns of an export are read in batches by id (keyset), each batch
@@ -24,7 +24,7 @@ import (
 const batchSize = 500
 
 // london is the time zone of school dates.
-var london = pupil.London()
+var london = when.London()
 
 // where is the SQL condition of f on concerns c, with its arguments from $2 on.
 func (f Filter) where() (string, []any) {

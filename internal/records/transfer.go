@@ -20,9 +20,9 @@ import (
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/plural"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Transfers: when a child leaves, a DSL records the school they go to and
@@ -94,7 +94,7 @@ func (t Transfer) Ref() string { return "T-" + strconv.FormatInt(t.ID, 10) }
 // Overdue reports whether the file was not sent, or its receipt not
 // confirmed, by the due date, at now.
 func (t Transfer) Overdue(now time.Time) bool {
-	return t.ReceivedAt == nil && pupil.Today(now).After(t.DueOn)
+	return t.ReceivedAt == nil && when.Today(now).After(t.DueOn)
 }
 
 // State is where the transfer is, in words.
@@ -136,7 +136,7 @@ func (f *TransferForm) problems(now time.Time) validate.Problems {
 	switch {
 	case f.LeftOn.IsZero():
 		p.Add("left_on", "Enter the date the child left, for example 17 7 2026")
-	case f.LeftOn.After(pupil.Today(now).AddDate(0, 3, 0)):
+	case f.LeftOn.After(when.Today(now).AddDate(0, 3, 0)):
 		p.Add("left_on", "The date the child leaves must be within the next three months")
 	}
 	return p
@@ -493,7 +493,7 @@ func (s *Service) ChaseTransfers(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	today := pupil.Today(s.now())
+	today := when.Today(s.now())
 	chased := 0
 	for _, schoolID := range schools {
 		sys := actor.SystemIn(schoolID)

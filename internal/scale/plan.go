@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // A plan is what the generator decided about a school before any row is
@@ -231,7 +231,7 @@ func planSchool(o Options, index, concerns int) *schoolPlan {
 		if c.status != concern.Closed {
 			s.open++
 		}
-		year := created.In(pupil.London()).Year()
+		year := created.In(when.London()).Year()
 		s.refs[year]++
 		c.ref = fmt.Sprintf("C-%04d-%06d", year, s.refs[year])
 		s.concerns = append(s.concerns, c)
@@ -242,7 +242,7 @@ func planSchool(o Options, index, concerns int) *schoolPlan {
 // schoolHours moves t into a school day: a weekday between 08:15 and 16:30
 // in London.
 func schoolHours(t time.Time, r *rand.Rand) time.Time {
-	l := t.In(pupil.London())
+	l := t.In(when.London())
 	switch l.Weekday() {
 	case time.Saturday:
 		l = l.AddDate(0, 0, 2)
@@ -250,7 +250,7 @@ func schoolHours(t time.Time, r *rand.Rand) time.Time {
 		l = l.AddDate(0, 0, 1)
 	}
 	minutes := 8*60 + 15 + r.IntN(8*60+15)
-	return time.Date(l.Year(), l.Month(), l.Day(), minutes/60, minutes%60, r.IntN(60), r.IntN(1e6)*1000, pupil.London())
+	return time.Date(l.Year(), l.Month(), l.Day(), minutes/60, minutes%60, r.IntN(60), r.IntN(1e6)*1000, when.London())
 }
 
 // counts is how many rows of each table a set of plans needs ids for.

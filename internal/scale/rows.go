@@ -14,6 +14,7 @@ import (
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // copySource is one table's rows for COPY.
@@ -209,7 +210,7 @@ func (w *writer) child(s *schoolPlan, i int) ([][]any, error) {
 	} else {
 		year = pupil.YearGroup(7 + r.IntN(5))
 	}
-	end := w.o.End.In(pupil.London())
+	end := w.o.End.In(when.London())
 	autumn := end.Year() // the academic year starts in September
 	if end.Month() < time.September {
 		autumn--
@@ -228,7 +229,7 @@ func (w *writer) child(s *schoolPlan, i int) ([][]any, error) {
 
 // date is t's London date, as a date column takes it.
 func date(t time.Time) time.Time {
-	l := t.In(pupil.London())
+	l := t.In(when.London())
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
 }
 

@@ -28,7 +28,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Options says how much to generate.
@@ -117,8 +117,8 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, o Options) (Result, error
 		o.Prefix = "scale"
 	}
 	if o.End.IsZero() {
-		now := time.Now().In(pupil.London())
-		o.End = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, pupil.London())
+		now := time.Now().In(when.London())
+		o.End = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, when.London())
 	}
 	if o.Years <= 0 {
 		o.Years = 3

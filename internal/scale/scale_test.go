@@ -18,11 +18,12 @@ import (
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/scale"
+	"github.com/havenschools/haven/internal/when"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-var end = time.Date(2026, 11, 20, 0, 0, 0, 0, pupil.London())
+var end = time.Date(2026, 11, 20, 0, 0, 0, 0, when.London())
 
 func generate(t *testing.T, owner *pgxpool.Pool, seed int64) scale.Result {
 	t.Helper()

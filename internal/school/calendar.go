@@ -11,6 +11,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Calendar is when a school is open: its school days of the week and, when
@@ -28,7 +29,7 @@ func (s Settings) Calendar() Calendar { return Calendar{Days: s.SchoolDays, Term
 // London): one of its school days and not a bank holiday (BankHoliday),
 // within a term when it has terms.
 func (c Calendar) WorkingDay(d time.Time) bool {
-	d = d.In(London)
+	d = d.In(when.London())
 	wd := int(d.Weekday())
 	if wd == 0 {
 		wd = 7
@@ -56,8 +57,8 @@ func (c Calendar) WorkingDay(d time.Time) bool {
 // calendar with no school days, or no working day in the next two years,
 // counts every day, so a chase is never lost.
 func (c Calendar) AddWorkingDays(d time.Time, n int) time.Time {
-	l := d.In(London)
-	day := time.Date(l.Year(), l.Month(), l.Day(), 12, 0, 0, 0, London) // noon: never skipped by a clock change
+	l := d.In(when.London())
+	day := time.Date(l.Year(), l.Month(), l.Day(), 12, 0, 0, 0, when.London()) // noon: never skipped by a clock change
 	start := day
 	open := c.WorkingDay
 	if len(c.Days) == 0 {
@@ -98,7 +99,7 @@ func (c Calendar) TermCover(now time.Time) TermCover {
 			last = t.EndsOn
 		}
 	}
-	if last.Format(time.DateOnly) < now.In(London).Format(time.DateOnly) {
+	if last.Format(time.DateOnly) < now.In(when.London()).Format(time.DateOnly) {
 		return TermCover{EndedOn: last}
 	}
 	return TermCover{}

@@ -1,6 +1,10 @@
 package school
 
-import "time"
+import (
+	"time"
+
+	"github.com/havenschools/haven/internal/when"
+)
 
 // BankHoliday reports whether the date of d (in London) is a bank holiday
 // in England and Wales, and its name. Haven never counts one as a working
@@ -12,7 +16,7 @@ import "time"
 // counted as a working day: a school's term dates can leave it out.
 // Scotland and Northern Ireland have other holidays (docs/guide-admin.md).
 func BankHoliday(d time.Time) (string, bool) {
-	l := d.In(London)
+	l := d.In(when.London())
 	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
 	for _, h := range BankHolidays(l.Year()) {
 		if h.On.Equal(day) {

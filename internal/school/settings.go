@@ -20,6 +20,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // ErrForbidden means the actor's role may not change school settings.
@@ -113,22 +114,14 @@ func (s Settings) ActiveCategories() []Category {
 	return out
 }
 
-// London is the time zone of school hours and term dates.
-var London = mustLoad("Europe/London")
-
-func mustLoad(name string) *time.Location {
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		return time.FixedZone("GMT", 0) // no tzdata on the machine: GMT is never more than an hour out
-	}
-	return l
-}
+// London is the time zone of school hours and term dates (when.London).
+var London = when.London()
 
 // Open reports whether the school is open at t: on a working day of its
 // calendar (a school day, not a bank holiday, in a term when it has term
 // dates) and within its hours.
 func (s Settings) Open(t time.Time) bool {
-	t = t.In(London)
+	t = t.In(when.London())
 	if hm := t.Format("15:04"); hm < s.DayStarts || hm >= s.DayEnds {
 		return false
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/page"
 )
 
@@ -191,7 +192,7 @@ func (s *Server) renderAllegationOf(w http.ResponseWriter, r *http.Request, ref 
 	default:
 		v.CanHold = true
 	}
-	today := allegation.DatePartsOf(time.Now().In(allegation.London))
+	today := allegation.DatePartsOf(time.Now().In(when.London()))
 	if v.LADO.On.Empty() && v.Problems[allegation.FieldLADOOn] == "" {
 		v.LADO.On = today
 	}

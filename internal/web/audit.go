@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/audit"
-	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/page"
 )
 
@@ -124,7 +124,7 @@ func auditDay(d page.AuditDate) (time.Time, bool) {
 	if err1 != nil || err2 != nil || err3 != nil || year < 2000 || year > 9999 {
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, school.London)
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, when.London())
 	if t.Day() != day || int(t.Month()) != month {
 		return time.Time{}, false // 31 February, month 13, …
 	}

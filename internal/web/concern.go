@@ -21,6 +21,7 @@ import (
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/page"
 )
 
@@ -119,7 +120,7 @@ func dateParts(v url.Values, prefix string) concern.DateParts {
 // newForm is a blank form: a fresh submission id, and today as the day the
 // concern came to the person's attention.
 func newForm() concern.Form {
-	return concern.Form{SubmissionID: concern.NewSubmissionID(), Seen: concern.DatePartsOf(pupil.Today(time.Now()))}
+	return concern.Form{SubmissionID: concern.NewSubmissionID(), Seen: concern.DatePartsOf(when.Today(time.Now()))}
 }
 
 // handleConcernNew handles GET /concerns/new, the "Report a concern" form.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/havenschools/haven/internal/apptest"
 	"github.com/havenschools/haven/internal/mailtest"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // A deputy DSL who reports a concern themselves is not emailed about it:
@@ -49,7 +49,7 @@ func TestADeputyWhoReportsIsNotAlerted(t *testing.T) {
 // beside the time, saying it is later than now, with what was typed kept.
 func TestATimeLaterThanNowIsShownBesideTheQuestion(t *testing.T) {
 	t.Parallel()
-	now := time.Now().In(pupil.London())
+	now := time.Now().In(when.London())
 	later := now.Add(2 * time.Minute)
 	if later.Day() != now.Day() {
 		t.Skip("no later time today: it is nearly midnight in London")

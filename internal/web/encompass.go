@@ -13,8 +13,8 @@ import (
 	"github.com/havenschools/haven/internal/encompass"
 	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
-	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/page"
 )
 
@@ -35,7 +35,7 @@ func (s *Server) handleEncompassList(w http.ResponseWriter, r *http.Request) err
 // handleEncompassNew handles GET /encompass/new (?child= an id, from a
 // child's page).
 func (s *Server) handleEncompassNew(w http.ResponseWriter, r *http.Request) error {
-	f := encompass.Form{NotifiedOn: encompass.DatePartsOf(time.Now().In(school.London))}
+	f := encompass.Form{NotifiedOn: encompass.DatePartsOf(time.Now().In(when.London()))}
 	f.ChildID, _ = strconv.ParseInt(r.URL.Query().Get("child"), 10, 64)
 	return s.renderEncompassNew(w, r, page.EncompassNew{Form: f}, http.StatusOK)
 }

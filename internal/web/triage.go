@@ -19,6 +19,7 @@ import (
 	"github.com/havenschools/haven/internal/plural"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/page"
 )
 
@@ -360,7 +361,7 @@ func (s *Server) handleActionPage(w http.ResponseWriter, r *http.Request) error 
 	if _, err := s.currentVersion(r, ref); err != nil {
 		return err
 	}
-	f := concern.ActionForm{On: concern.DatePartsOf(pupil.Today(time.Now()))}
+	f := concern.ActionForm{On: concern.DatePartsOf(when.Today(time.Now()))}
 	return render(w, r, http.StatusOK, page.ActionPage(page.ActionView{Ref: ref, Form: f}))
 }
 

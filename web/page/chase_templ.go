@@ -14,8 +14,8 @@ import (
 
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/paths"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/layout"
 	"github.com/havenschools/haven/web/ui"
 )
@@ -32,7 +32,7 @@ type ChaseView struct {
 	Problems validate.Problems
 }
 
-func (v ChaseView) overdue() bool { return v.Task.Overdue(pupil.Today(v.Now)) }
+func (v ChaseView) overdue() bool { return v.Task.Overdue(when.Today(v.Now)) }
 
 // ChaseDone is the message after a chase ended with outcome.
 func ChaseDone(outcome string) string {

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/records"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // DashboardView is the DSL's dashboard.
@@ -50,11 +50,11 @@ type chart struct {
 
 func svgNum(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
-func monthName(m time.Time) string { return m.In(pupil.London()).Format("Jan 2006") }
+func monthName(m time.Time) string { return m.In(when.London()).Format("Jan 2006") }
 
-func monthShort(m time.Time) string { return m.In(pupil.London()).Format("Jan") }
+func monthShort(m time.Time) string { return m.In(when.London()).Format("Jan") }
 
-func monthYear(m time.Time) string { return strconv.Itoa(m.In(pupil.London()).Year()) }
+func monthYear(m time.Time) string { return strconv.Itoa(m.In(when.London()).Year()) }
 
 // categoryChart draws one category's concerns per month, scaled to max
 // (the largest month of any category, so the small charts compare).

@@ -14,8 +14,8 @@ import (
 
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/paths"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/layout"
 	"github.com/havenschools/haven/web/ui"
 )
@@ -31,7 +31,7 @@ type TasksView struct {
 	Problems  validate.Problems
 }
 
-func (v TasksView) today() time.Time { return pupil.Today(v.Now) }
+func (v TasksView) today() time.Time { return when.Today(v.Now) }
 
 func (v TasksView) colleagues() []option {
 	opts := []option{{"", "Choose a colleague"}}

@@ -224,7 +224,7 @@ func (v CaseView) ref() string { return v.Case.Ref }
 
 func (v CaseView) open() bool { return v.Case.Status != concern.Closed && !v.Case.InError() }
 
-func (v CaseView) today() time.Time { return pupil.Today(v.Now) }
+func (v CaseView) today() time.Time { return when.Today(v.Now) }
 
 func (v CaseView) errorLinks() []ui.ErrorLink {
 	links := ui.ErrorLinks(v.Problems, concern.FieldAssignee, "urgency", concern.FieldCategories, "addendum", concern.FieldLink)
