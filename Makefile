@@ -42,11 +42,13 @@ release: ## static binaries for linux/amd64 and arm64, SBOMs and SHA256SUMS in d
 	@case "$(VERSION)" in v[0-9]*.[0-9]*.[0-9]*) ;; *) echo "usage: make release VERSION=v1.2.3 (got '$(VERSION)')"; exit 1;; esac
 	@test -z "$$(git status --porcelain)" || (echo "make release needs a clean checkout: commit or remove these first"; git status --short; exit 1)
 	rm -rf dist && mkdir dist
+	@# The pinned SBOM tool, built for this machine: GOOS and GOARCH below are for the target.
+	$(GO) build -o bin/cyclonedx-gomod github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
 	@for p in $(PLATFORMS); do \
 		os=$${p%/*}; arch=$${p#*/}; out=dist/haven-$(VERSION)-$$os-$$arch; \
 		echo "building $$out"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out ./cmd/haven || exit 1; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) tool cyclonedx-gomod app -json -licenses -noserial -notimestamp \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch bin/cyclonedx-gomod app -json -licenses -noserial -notimestamp \
 			-main cmd/haven -output $$out.cdx.json . || exit 1; \
 	done
 	cd dist && sha256sum haven-* > SHA256SUMS && cat SHA256SUMS
