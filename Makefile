@@ -149,3 +149,17 @@ image: build ## build the container image $(IMAGE) with podman (static binary, C
 	rm -rf bin/image && mkdir -p bin/image/data bin/image/tmp && chmod 1777 bin/image/tmp
 	cp bin/haven deploy/container/passwd deploy/container/group /etc/ssl/certs/ca-certificates.crt bin/image/
 	podman build --quiet --format docker -f Containerfile -t $(IMAGE) bin/image
+# The image with Chromium (Containerfile.pdf): its base is made from Debian
+# packages by mmdebstrap, with the host's apt sources; a few minutes.
+IMAGE_PDF       ?= localhost/haven:pdf
+DEBIAN_SOURCES  ?= /etc/apt/sources.list.d/debian.sources
+.PHONY: image-pdf
+image-pdf: build ## build the container image $(IMAGE_PDF) with Chromium for the PDF (needs mmdebstrap; slow)
+	rm -rf bin/image-pdf && mkdir -p bin/image-pdf/data
+	mmdebstrap --quiet --variant=apt --include=chromium,ca-certificates,fonts-liberation,fonts-dejavu-core \
+		--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+		--customize-hook='chroot "$$1" groupadd --system --gid 10001 haven' \
+		--customize-hook='chroot "$$1" useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin haven' \
+		bookworm bin/image-pdf/rootfs.tar $(DEBIAN_SOURCES)
+	cp bin/haven bin/image-pdf/
+	podman build --quiet --format docker -f Containerfile.pdf -t $(IMAGE_PDF) bin/image-pdf
