@@ -300,26 +300,12 @@ const selectNotification = `SELECT n.id, n.ref, n.child_id, ch.first_name || ' '
 	JOIN children ch ON ch.school_id = n.school_id AND ch.id = n.child_id
 	LEFT JOIN users u ON u.id = n.recorded_by`
 
-type row struct {
-	ID             int64
-	Ref            string
-	ChildID        int64
-	ChildName      string
-	NotifiedOn     time.Time
-	IncidentOn     *time.Time
-	PoliceRef      string
-	Details        string
-	Support        string
-	Restricted     bool
-	RecordedBy     int64
-	RecordedByName string
-	CreatedAt      time.Time
-}
-
-func (r row) notification() Notification {
-	return Notification{ID: r.ID, Ref: r.Ref, ChildID: r.ChildID, ChildName: r.ChildName, NotifiedOn: r.NotifiedOn,
-		IncidentOn: r.IncidentOn, PoliceRef: r.PoliceRef, Details: r.Details, Support: r.Support, Restricted: r.Restricted,
-		RecordedBy: r.RecordedBy, RecordedByName: r.RecordedByName, CreatedAt: r.CreatedAt}
+// scanNotification reads one row of selectNotification, column by column.
+func scanNotification(r pgx.CollectableRow) (Notification, error) {
+	var n Notification
+	err := r.Scan(&n.ID, &n.Ref, &n.ChildID, &n.ChildName, &n.NotifiedOn, &n.IncidentOn, &n.PoliceRef,
+		&n.Details, &n.Support, &n.Restricted, &n.RecordedBy, &n.RecordedByName, &n.CreatedAt)
+	return n, err
 }
 
 // Get returns the notification ref with who may see it and who has seen
@@ -351,11 +337,11 @@ func (s *Service) Get(ctx context.Context, by actor.Actor, ref string) (Notifica
 
 func get(ctx context.Context, q db.Querier, schoolID int64, ref string) (Notification, error) {
 	rows, _ := q.Query(ctx, selectNotification+` WHERE n.school_id = $1 AND n.ref = $2 AND `+visible, schoolID, ref)
-	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[row])
+	n, err := pgx.CollectExactlyOneRow(rows, scanNotification)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Notification{}, db.ErrNotFound
 	}
-	return r.notification(), err
+	return n, err
 }
 
 func access(ctx context.Context, q db.Querier, schoolID, id int64) (named, excluded []Person, err error) {
@@ -393,12 +379,9 @@ func (s *Service) List(ctx context.Context, by actor.Actor) ([]Notification, err
 	err := db.InSchool(ctx, s.pool, by, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, selectNotification+` WHERE n.school_id = $1 AND `+visible+`
 			ORDER BY n.notified_on DESC, n.id DESC LIMIT 500`, by.SchoolID)
-		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
-		if err != nil {
+		var err error
+		if out, err = pgx.CollectRows(rows, scanNotification); err != nil {
 			return err
-		}
-		for _, r := range list {
-			out = append(out, r.notification())
 		}
 		return audit.Record(ctx, tx, by, audit.Event{Action: "encompass.list", Details: map[string]any{"count": len(out)}})
 	})
@@ -416,15 +399,11 @@ func (s *Service) List(ctx context.Context, by actor.Actor) ([]Notification, err
 func ForChild(ctx context.Context, q db.Querier, schoolID, childID int64) ([]Notification, error) {
 	rows, _ := q.Query(ctx, selectNotification+` WHERE n.school_id = $1 AND n.child_id = $2 AND `+visible+`
 		ORDER BY n.notified_on, n.id`, schoolID, childID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+	list, err := pgx.CollectRows(rows, scanNotification)
 	if err != nil {
 		return nil, fmt.Errorf("notifications about child %d: %w", childID, err)
 	}
-	out := make([]Notification, 0, len(list))
-	for _, r := range list {
-		out = append(out, r.notification())
-	}
-	return out, nil
+	return list, nil
 }
 
 // AccessForm is "Who can see this notification" as chosen.
