@@ -24,17 +24,20 @@ var (
 	// Forbidden: the actor may not do this, and may know that the thing
 	// exists (a record they may not even see is NotFound). The web layer
 	// answers 403.
+	//lint:ignore ST1012 fail.Forbidden, fail.NotFound and fail.Conflict name the kind; the package name is the Err
 	Forbidden = errors.New("forbidden")
 
 	// NotFound: no such record, or none the actor may see; the two are
 	// not told apart, so a record's existence is not disclosed. The web
 	// layer answers 404.
+	//lint:ignore ST1012 fail.Forbidden, fail.NotFound and fail.Conflict name the kind; the package name is the Err
 	NotFound = errors.New("not found")
 
 	// Conflict: the request was well formed and allowed, but the record's
 	// state does not let it happen now (already submitted, changed since
 	// the form was opened, disclosed, on hold). The web layer answers 409;
 	// a handler with a page of its own for the conflict renders that first.
+	//lint:ignore ST1012 fail.Forbidden, fail.NotFound and fail.Conflict name the kind; the package name is the Err
 	Conflict = errors.New("conflict")
 )
 
