@@ -105,15 +105,15 @@ func (s *Server) handleAllegationPost(w http.ResponseWriter, r *http.Request) er
 	v := page.AllegationForm{Form: f, ChildQuery: q}
 	switch act {
 	case "find":
-		res, err := s.pupils.Search(r.Context(), by, q)
-		if _, ok := fail.ProblemsOf(err); ok {
-			v.Problems = validate.Problems{"child_q": "Enter the child's name or UPN to search the roll"}
-			return s.renderAllegationNew(w, r, v, http.StatusUnprocessableEntity)
-		}
+		picker, problem, err := s.findChildren(r.Context(), by, q)
 		if err != nil {
 			return err
 		}
-		v.Results, v.MoreResults, v.Searched = res.Children, res.More, true
+		if problem != "" {
+			v.Problems = validate.Problems{"child_q": "Enter the child's name or UPN to search the roll"}
+			return s.renderAllegationNew(w, r, v, http.StatusUnprocessableEntity)
+		}
+		v.ChildPicker = picker
 		return s.renderAllegationNew(w, r, v, http.StatusOK)
 	case "remove-child":
 		v.Form.ChildID = 0

@@ -92,12 +92,15 @@ func (s *Server) handleSiblingLink(w http.ResponseWriter, r *http.Request) error
 	if r.PostFormValue("mode") == "pick" {
 		other, _ := strconv.ParseInt(r.PostFormValue("sibling"), 10, 64)
 		if other == 0 {
-			res, err := s.pupils.Search(r.Context(), by, r.PostFormValue("q"))
+			picker, problem, err := s.findChildren(r.Context(), by, r.PostFormValue("q"))
 			if err != nil {
 				return err
 			}
-			return s.renderChild(w, r, page.ChildView{Query: r.PostFormValue("q"), Searched: true, Results: res.Children,
-				More: res.More, Problems: validate.Problems{"sibling": "Select the child who is a sibling"}}, http.StatusUnprocessableEntity)
+			p := validate.Problems{"sibling": "Select the child who is a sibling"}
+			if problem != "" {
+				p["q"] = problem
+			}
+			return s.renderChild(w, r, page.ChildView{Query: r.PostFormValue("q"), ChildPicker: picker, Problems: p}, http.StatusUnprocessableEntity)
 		}
 		if err := s.pupils.LinkSiblings(r.Context(), by, id, other); err != nil {
 			return err
@@ -107,14 +110,14 @@ func (s *Server) handleSiblingLink(w http.ResponseWriter, r *http.Request) error
 		return nil
 	}
 	q := r.PostFormValue("q")
-	res, err := s.pupils.Search(r.Context(), by, q)
-	if p, ok := fail.ProblemsOf(err); ok {
-		return s.renderChild(w, r, page.ChildView{Problems: p, Query: q}, http.StatusUnprocessableEntity)
-	}
+	picker, problem, err := s.findChildren(r.Context(), by, q)
 	if err != nil {
 		return err
 	}
-	return s.renderChild(w, r, page.ChildView{Query: q, Searched: true, Results: res.Children, More: res.More}, http.StatusOK)
+	if problem != "" {
+		return s.renderChild(w, r, page.ChildView{Problems: validate.Problems{"q": problem}, Query: q}, http.StatusUnprocessableEntity)
+	}
+	return s.renderChild(w, r, page.ChildView{Query: q, ChildPicker: picker}, http.StatusOK)
 }
 
 // handleSiblingRemove handles POST /children/{id}/siblings/{sibling}/remove.

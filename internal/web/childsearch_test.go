@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/havenschools/haven/internal/actor"
+	"github.com/havenschools/haven/internal/apptest"
+	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 )
@@ -89,4 +91,50 @@ func TestChildSearchTypeAhead(t *testing.T) {
 			t.Errorf("signed out: %d\n%s", r.Status, r.Body)
 		}
 	})
+}
+
+// Every child-search picker finds the school's children by name and answers
+// a name that cannot be searched with a problem beside its box (422), never
+// an error page: the concern form's "Find child" and "Submit concern" with
+// a name typed but not looked up, a concern about an adult, a police
+// notification, a sibling, a subject access request and a transfer.
+func TestEveryChildPickerSearchesTheRoll(t *testing.T) {
+	t.Parallel()
+	s := newConcernSite(t)
+	staff := s.staffClient(t, "sam@brookfield.test")
+	dsl := signInWithCode(t, s.site, "dsl@brookfield.test", s.enrol(t, userID(t, s.site, "dsl@brookfield.test")))
+	pickers := []struct {
+		name    string
+		c       *apptest.Client
+		path    string
+		action  string
+		box     string // the name of the picker's search box
+		problem string // what the page says of a name that cannot be searched
+	}{
+		{"concern form, Find child", staff, "/concerns", "find", "q", "cannot be stored"},
+		{"concern form, Submit concern", staff, "/concerns", "submit", "q", "cannot be stored"},
+		{"concern about an adult", staff, "/allegations", "find", "child_q", "name or UPN to search the roll"},
+		{"police notification", dsl, "/encompass", "find", "child_q", "name or UPN to search the roll"},
+		{"sibling", dsl, paths.Child(s.ben.ID) + "/siblings", "", "q", "cannot be stored"},
+		{"subject access request", dsl, "/sar/find", "", "q", "cannot be stored"},
+		{"transfer", dsl, "/transfers/find", "", "q", "cannot be stored"},
+	}
+	for _, p := range pickers {
+		t.Run(p.name, func(t *testing.T) {
+			post := func(q string) apptest.Response {
+				v := url.Values{p.box: {q}}
+				if p.action != "" {
+					v.Set("action", p.action)
+				}
+				return p.c.PostForm(p.path, v)
+			}
+			if r := post("okaf"); !strings.Contains(visible(r.Body), "Amara Okafor") {
+				t.Errorf("searching okaf: %d, Amara Okafor not listed:\n%s", r.Status, visible(r.Body))
+			}
+			r := post("Ama\tra")
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(visible(r.Body), p.problem) {
+				t.Errorf("a name with a tab: %d, want 422 saying %q:\n%s", r.Status, p.problem, visible(r.Body))
+			}
+		})
+	}
 }

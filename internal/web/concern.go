@@ -238,7 +238,7 @@ type concernPost struct {
 	by        actor.Actor
 	in        concernInput
 	problems  validate.Problems
-	search    childSearch
+	search    page.ChildPicker
 	anchor    string // the part of the page to go back to
 	saveAsked bool   // "Save draft", or Enter pressed in a box of the form
 }
@@ -314,11 +314,14 @@ func (s *Server) handleConcernPost(w http.ResponseWriter, r *http.Request) error
 func (s *Server) concernSubmit(ctx context.Context, w http.ResponseWriter, r *http.Request, p *concernPost) (bool, error) {
 	in := p.in
 	if in.Query != "" && len(in.Form.Children) == 0 && !in.NotKnown {
-		res, err := s.pupils.Search(ctx, p.by, in.Query)
+		picker, problem, err := s.findChildren(ctx, p.by, in.Query)
 		if err != nil {
 			return true, s.concernFailed(w, r, p.by, in, err)
 		}
-		p.search = childSearch{Results: res.Children, More: res.More, Searched: true}
+		if problem != "" {
+			p.problems.Add("q", problem)
+		}
+		p.search = picker
 	}
 	if len(p.problems) == 0 {
 		receipt, err := s.concerns.Submit(ctx, p.by, in.Form)
@@ -347,14 +350,14 @@ func (s *Server) concernFind(ctx context.Context, w http.ResponseWriter, r *http
 		p.saveAsked = true
 		return false, nil
 	}
-	res, err := s.pupils.Search(ctx, p.by, p.in.Query)
-	if prob, ok := errors.AsType[validate.Problems](err); ok {
-		p.problems.Add("q", prob["q"])
-	} else if err != nil {
+	picker, problem, err := s.findChildren(ctx, p.by, p.in.Query)
+	if err != nil {
 		return true, s.concernFailed(w, r, p.by, p.in, err)
 	}
-	p.search = childSearch{Results: res.Children, More: res.More, Searched: true}
-	p.anchor = "child-search"
+	if problem != "" {
+		p.problems.Add("q", problem)
+	}
+	p.search, p.anchor = picker, "child-search"
 	return false, nil
 }
 
@@ -364,9 +367,8 @@ func (s *Server) concernAdd(ctx context.Context, w http.ResponseWriter, r *http.
 	id, _ := strconv.ParseInt(p.in.Pick, 10, 64)
 	if id == 0 {
 		p.problems.Add("pick", "Choose the child")
-		res, err := s.pupils.Search(ctx, p.by, p.in.Query)
-		if err == nil {
-			p.search = childSearch{Results: res.Children, More: res.More, Searched: true}
+		if picker, _, err := s.findChildren(ctx, p.by, p.in.Query); err == nil {
+			p.search = picker // the list again, to choose from; without it if the search fails
 		}
 		return false, nil
 	}
@@ -462,8 +464,7 @@ func (s *Server) concernSaveAndShow(ctx context.Context, w http.ResponseWriter, 
 	if err != nil {
 		return s.concernFailed(w, r, p.by, p.in, err)
 	}
-	v.Problems, v.SavedAt, v.Anchor, v.Notice = p.problems, saved, p.anchor, notice
-	v.Results, v.MoreResults, v.Searched = p.search.Results, p.search.More, p.search.Searched
+	v.Problems, v.SavedAt, v.Anchor, v.Notice, v.ChildPicker = p.problems, saved, p.anchor, notice, p.search
 	v.AboutAdult = r.PostFormValue(aboutAdultField)
 	status := http.StatusOK
 	if len(p.problems) > 0 || p.in.Action == "submit" {
@@ -936,7 +937,10 @@ func (s *Server) takePendingConcern(r *http.Request, by actor.Actor) (concernInp
 // handleChildSearch handles POST /concerns/children: the type-ahead of the
 // form's "Child" box (a name never goes in a URL). It answers JSON.
 func (s *Server) handleChildSearch(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.pupils.Search(r.Context(), actorFrom(r), r.PostFormValue("q"))
+	picker, _, err := s.findChildren(r.Context(), actorFrom(r), r.PostFormValue("q"))
+	if err != nil {
+		return err
+	}
 	type child struct {
 		ID       int64  `json:"id"`
 		Name     string `json:"name"`
@@ -945,14 +949,10 @@ func (s *Server) handleChildSearch(w http.ResponseWriter, r *http.Request) error
 	out := struct {
 		Children []child `json:"children"`
 		More     bool    `json:"more"`
-	}{Children: []child{}}
-	if _, ok := errors.AsType[validate.Problems](err); !ok && err != nil {
-		return err
-	}
-	for _, c := range res.Children {
+	}{Children: []child{}, More: picker.More}
+	for _, c := range picker.Results {
 		out.Children = append(out.Children, child{ID: c.ID, Name: c.Name(), Describe: c.Describe()})
 	}
-	out.More = res.More
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	return json.NewEncoder(w).Encode(out)
 }

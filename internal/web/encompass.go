@@ -89,15 +89,15 @@ func (s *Server) handleEncompassPost(w http.ResponseWriter, r *http.Request) err
 	pv := page.EncompassNew{Form: f, ChildQuery: strings.TrimSpace(v.Get("child_q"))}
 	switch v.Get("action") {
 	case "find":
-		res, err := s.pupils.Search(r.Context(), by, pv.ChildQuery)
-		if _, ok := fail.ProblemsOf(err); ok {
-			pv.Problems = validate.Problems{"child_q": "Enter the child's name or UPN to search the roll"}
-			return s.renderEncompassNew(w, r, pv, http.StatusUnprocessableEntity)
-		}
+		picker, problem, err := s.findChildren(r.Context(), by, pv.ChildQuery)
 		if err != nil {
 			return err
 		}
-		pv.Results, pv.MoreResults, pv.Searched = res.Children, res.More, true
+		if problem != "" {
+			pv.Problems = validate.Problems{"child_q": "Enter the child's name or UPN to search the roll"}
+			return s.renderEncompassNew(w, r, pv, http.StatusUnprocessableEntity)
+		}
+		pv.ChildPicker = picker
 		return s.renderEncompassNew(w, r, pv, http.StatusOK)
 	case "remove-child":
 		pv.Form.ChildID = 0

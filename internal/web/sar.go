@@ -39,16 +39,16 @@ func (s *Server) renderSARList(w http.ResponseWriter, r *http.Request, status in
 
 // handleSARFind handles POST /sar/find (a child, searched by POST).
 func (s *Server) handleSARFind(w http.ResponseWriter, r *http.Request) error {
-	v := page.SARListPage{Query: r.PostFormValue("q"), Searched: true}
-	res, err := s.pupils.Search(r.Context(), actorFrom(r), v.Query)
-	if p, ok := fail.ProblemsOf(err); ok {
-		v.Problems, v.Searched = p, false
-		return s.renderSARList(w, r, http.StatusUnprocessableEntity, v)
-	}
+	v := page.SARListPage{Query: r.PostFormValue("q")}
+	picker, problem, err := s.findChildren(r.Context(), actorFrom(r), v.Query)
 	if err != nil {
 		return err
 	}
-	v.Found = res.Children
+	if problem != "" {
+		v.Problems = validate.Problems{"q": problem}
+		return s.renderSARList(w, r, http.StatusUnprocessableEntity, v)
+	}
+	v.ChildPicker = picker
 	return s.renderSARList(w, r, http.StatusOK, v)
 }
 

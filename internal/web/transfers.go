@@ -115,16 +115,16 @@ func (s *Server) renderTransfers(w http.ResponseWriter, r *http.Request, status 
 // handleTransferFind handles POST /transfers/find: a child to start a
 // transfer for, searched by POST so a name never travels in a URL.
 func (s *Server) handleTransferFind(w http.ResponseWriter, r *http.Request) error {
-	v := page.TransfersPage{Query: r.PostFormValue("q"), Searched: true}
-	res, err := s.pupils.Search(r.Context(), actorFrom(r), v.Query)
-	if p, ok := fail.ProblemsOf(err); ok {
-		v.Problems, v.Searched = p, false
-		return s.renderTransfers(w, r, http.StatusUnprocessableEntity, v)
-	}
+	v := page.TransfersPage{Query: r.PostFormValue("q")}
+	picker, problem, err := s.findChildren(r.Context(), actorFrom(r), v.Query)
 	if err != nil {
 		return err
 	}
-	v.Found = res.Children
+	if problem != "" {
+		v.Problems = validate.Problems{"q": problem}
+		return s.renderTransfers(w, r, http.StatusUnprocessableEntity, v)
+	}
+	v.ChildPicker = picker
 	return s.renderTransfers(w, r, http.StatusOK, v)
 }
 

@@ -21,12 +21,10 @@ type AllegationForm struct {
 	Problems validate.Problems
 	Members  []allegation.Person // for "Their Haven account"
 	// The child search: what was typed, what it found, and the child chosen.
-	ChildQuery  string
-	Searched    bool
-	Results     []pupil.Child
-	MoreResults bool
-	ChildName   string
-	Notice      string
+	ChildQuery string
+	ChildPicker
+	ChildName string
+	Notice    string
 }
 
 func (f AllegationForm) errorLinks() []ui.ErrorLink {

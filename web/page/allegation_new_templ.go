@@ -298,7 +298,7 @@ func allegationChild(f AllegationForm) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					if f.MoreResults {
+					if f.More {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p class=\"govuk-body-s\">More children match: type more of the name to narrow the list.</p>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err

@@ -78,10 +78,8 @@ type ConcernForm struct {
 	Problems validate.Problems
 	Children []FormChild
 	// The child search: what was typed in "Child", and what it found.
-	Query       string
-	Searched    bool
-	Results     []pupil.Child
-	MoreResults bool
+	Query string
+	ChildPicker
 	// NotKnown and its description: "Child not known", not yet added.
 	NotKnown            bool
 	NotKnownDescription string

@@ -1286,7 +1286,7 @@ func childLabel(f ConcernForm) string {
 }
 
 func searchHint(f ConcernForm) string {
-	if f.MoreResults {
+	if f.More {
 		return "More children match than are shown: type more of the name to narrow the list"
 	}
 	return ""

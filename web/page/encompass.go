@@ -6,7 +6,6 @@ import (
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/encompass"
 	"github.com/havenschools/haven/internal/paths"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/web/ui"
 )
@@ -44,11 +43,9 @@ type EncompassNew struct {
 	DSLs     []encompass.Person // the school's DSLs, to name or exclude
 	Me       int64
 	// The child search.
-	ChildQuery  string
-	Searched    bool
-	Results     []pupil.Child
-	MoreResults bool
-	ChildName   string
+	ChildQuery string
+	ChildPicker
+	ChildName string
 }
 
 func (v EncompassNew) errorLinks() []ui.ErrorLink {
