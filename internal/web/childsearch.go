@@ -2,10 +2,9 @@ package web
 
 import (
 	"context"
-	"errors"
 
 	"github.com/havenschools/haven/internal/actor"
-	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/web/page"
 )
 
@@ -18,7 +17,7 @@ import (
 // other error is returned.
 func (s *Server) findChildren(ctx context.Context, by actor.Actor, q string) (page.ChildPicker, string, error) {
 	res, err := s.pupils.Search(ctx, by, q)
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return page.ChildPicker{}, p["q"], nil
 	}
 	if err != nil {

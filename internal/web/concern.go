@@ -18,6 +18,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
+	"github.com/havenschools/haven/internal/fail"
 	"github.com/havenschools/haven/internal/paths"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
@@ -329,7 +330,7 @@ func (s *Server) concernSubmit(ctx context.Context, w http.ResponseWriter, r *ht
 			s.redirectTo(w, r, page.ReceiptHref(receipt.Ref, receipt.Again))
 			return true, nil
 		}
-		prob, ok := errors.AsType[validate.Problems](err)
+		prob, ok := fail.ProblemsOf(err)
 		if !ok {
 			return true, s.submitFailed(w, r, p.by, in, err)
 		}
@@ -452,7 +453,7 @@ func (s *Server) concernSaveAndShow(ctx context.Context, w http.ResponseWriter, 
 			notice = "There is nothing to save yet: a draft is kept once you have written something or chosen a child."
 		}
 	case err != nil:
-		if _, ok := errors.AsType[validate.Problems](err); !ok {
+		if _, ok := fail.ProblemsOf(err); !ok {
 			return s.concernFailed(w, r, p.by, p.in, err)
 		}
 	case p.saveAsked && !saved.IsZero():
@@ -498,7 +499,7 @@ func (s *Server) attachFiles(ctx context.Context, by actor.Actor, f concern.Form
 			return false, err
 		}
 		_, err = s.concerns.Attach(ctx, by, f.SubmissionID, f.Categories, concern.Upload{Name: fh.Filename, Content: content})
-		switch p, ok := errors.AsType[validate.Problems](err); {
+		switch p, ok := fail.ProblemsOf(err); {
 		case ok:
 			problems.Add(concern.FieldAttachments, p[concern.FieldAttachments])
 		case errors.Is(err, concern.ErrAlreadySubmitted):
@@ -576,7 +577,7 @@ func (s *Server) addInlineChild(ctx context.Context, by actor.Actor, n page.NewC
 		return pupil.Child{}, p, nil
 	}
 	c, err := s.pupils.AddInline(ctx, by, nc)
-	if dp, ok := errors.AsType[validate.Problems](err); ok {
+	if dp, ok := fail.ProblemsOf(err); ok {
 		for k, msg := range dp {
 			switch k {
 			case "date_of_birth":
@@ -802,10 +803,10 @@ func (s *Server) handleAddendumCreate(w http.ResponseWriter, r *http.Request) er
 	ref := chi.URLParam(r, "ref")
 	text := r.PostFormValue("addendum")
 	err := s.concerns.AddAddendum(r.Context(), by, ref, text)
-	if p, ok := errors.AsType[validate.Problems](err); ok && by.Role == actor.DSL {
+	if p, ok := fail.ProblemsOf(err); ok && by.Role == actor.DSL {
 		return s.renderCase(w, r, page.CaseView{Problems: p, Addendum: text}, http.StatusUnprocessableEntity)
 	}
-	if p, ok := errors.AsType[validate.Problems](err); ok {
+	if p, ok := fail.ProblemsOf(err); ok {
 		return s.showRecorded(w, r, page.RecordedConcern{Addendum: text, Problems: p}, http.StatusUnprocessableEntity)
 	}
 	if err != nil {
@@ -883,7 +884,7 @@ func (s *Server) handleConcernAutosave(w http.ResponseWriter, r *http.Request) e
 	case errors.Is(err, concern.ErrBadSubmission):
 		status, body = http.StatusBadRequest, map[string]string{"error": "bad_form"}
 	default:
-		if _, ok := errors.AsType[validate.Problems](err); !ok {
+		if _, ok := fail.ProblemsOf(err); !ok {
 			return err
 		}
 		status, body = http.StatusUnprocessableEntity, map[string]string{"error": "too_long"}
