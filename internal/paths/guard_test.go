@@ -3,13 +3,13 @@ package paths_test
 import (
 	"go/scanner"
 	"go/token"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/havenschools/haven/internal/sourcetree"
 
 	"github.com/havenschools/haven/internal/web"
 )
@@ -26,35 +26,14 @@ const notARoute = "// not a Haven route"
 func TestNoHandBuiltLinks(t *testing.T) {
 	root := moduleRoot(t)
 	starts := routeStart()
+	files, err := sourcetree.Files(root, "internal/paths")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var found []string
-	for _, dir := range []string{"internal", "web", "cmd"} {
-		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			rel = filepath.ToSlash(rel)
-			if d.IsDir() {
-				if rel == "internal/paths" || d.Name() == "node_modules" {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if strings.HasSuffix(rel, "_test.go") || strings.HasSuffix(rel, "_templ.go") ||
-				!(strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, ".templ")) {
-				return nil
-			}
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			for _, h := range handBuilt(string(src), strings.HasSuffix(rel, ".go"), starts) {
-				found = append(found, rel+":"+strconv.Itoa(h.line)+": "+h.literal)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+	for _, f := range files {
+		for _, h := range handBuilt(f.Src, strings.HasSuffix(f.Rel, ".go"), starts) {
+			found = append(found, f.Rel+":"+strconv.Itoa(h.line)+": "+h.literal)
 		}
 	}
 	if len(found) > 0 {
@@ -191,14 +170,9 @@ func moduleRoot(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
+	root, err := sourcetree.ModuleRoot(dir)
+	if err != nil {
+		t.Fatal("no go.mod above the test's directory")
 	}
+	return root
 }

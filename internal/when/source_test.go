@@ -1,12 +1,12 @@
 package when_test
 
 import (
-	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/havenschools/haven/internal/sourcetree"
 )
 
 // humanLayout matches a Go time layout written for people: a 24-hour or
@@ -27,44 +27,23 @@ var allowed = map[string]string{
 func TestNoTimeLayoutsForPeopleOutsideThisPackage(t *testing.T) {
 	t.Parallel()
 	root := filepath.Join("..", "..")
-	var checked int
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			switch rel {
-			case "node_modules", ".git", ".data", "bin", "internal/when", "docs":
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(rel, "_test.go") || strings.HasSuffix(rel, "_templ.go") ||
-			!(strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, ".templ")) {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		checked++
-		for i, line := range strings.Split(string(b), "\n") {
-			if !humanLayout.MatchString(line) {
-				continue
-			}
-			if ok := allowed[rel]; ok != "" && strings.Contains(line, ok) {
-				continue
-			}
-			t.Errorf("%s:%d makes a date or time for people with its own layout; use internal/when (or web/page's londonDate, londonDateTime …): %s",
-				rel, i+1, strings.TrimSpace(line))
-		}
-		return nil
-	})
+	files, err := sourcetree.Files(root, "internal/when")
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, f := range files {
+		for i, line := range strings.Split(f.Src, "\n") {
+			if !humanLayout.MatchString(line) {
+				continue
+			}
+			if ok := allowed[f.Rel]; ok != "" && strings.Contains(line, ok) {
+				continue
+			}
+			t.Errorf("%s:%d makes a date or time for people with its own layout; use internal/when (or web/page's londonDate, londonDateTime …): %s",
+				f.Rel, i+1, strings.TrimSpace(line))
+		}
+	}
+	checked := len(files)
 	if checked < 100 {
 		t.Fatalf("checked %d files: the walk did not find the source", checked)
 	}

@@ -1,13 +1,14 @@
 package when_test
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/havenschools/haven/internal/sourcetree"
 )
 
 // zoneOrLayout matches a line that loads a time zone or writes a Go date
@@ -37,44 +38,23 @@ var machineLayouts = map[string]string{
 // line zoneOrLayout matches that machineLayouts does not allow.
 func zoneGuardFindings(t *testing.T, root string) (findings []string, checked int) {
 	t.Helper()
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			switch rel {
-			case "node_modules", ".git", ".data", "bin", "internal/when", "docs":
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(rel, "_test.go") || strings.HasSuffix(rel, "_templ.go") ||
-			!(strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, ".templ")) {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		checked++
-		for i, line := range strings.Split(string(b), "\n") {
+	files, err := sourcetree.Files(root, "internal/when")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		for i, line := range strings.Split(f.Src, "\n") {
 			code := strings.TrimSpace(line)
 			if strings.HasPrefix(code, "//") || !zoneOrLayout.MatchString(url.ReplaceAllString(line, "")) {
 				continue
 			}
-			if ok := machineLayouts[rel]; ok != "" && strings.Contains(line, ok) {
+			if ok := machineLayouts[f.Rel]; ok != "" && strings.Contains(line, ok) {
 				continue
 			}
-			findings = append(findings, rel+":"+strconv.Itoa(i+1)+": "+code)
+			findings = append(findings, f.Rel+":"+strconv.Itoa(i+1)+": "+code)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	return findings, checked
+	return findings, len(files)
 }
 
 func TestNoZoneOrDateLayoutOutsideThisPackage(t *testing.T) {
