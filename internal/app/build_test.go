@@ -27,19 +27,7 @@ func TestRecordsWorkersEnqueueOnTheJobClient(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	mailer, err := notify.NewOutbox(t.TempDir(), "haven@localhost")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := app.LoadConfig(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	built, err := app.Build(cfg, d.App, mailer, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(built.Web.Close)
+	built := build(t, d)
 
 	sc, err := school.NewService(d.App).Create(ctx, actor.Actor{Role: actor.System}, "northgate", "Northgate School")
 	if err != nil {
@@ -93,4 +81,24 @@ func TestRecordsWorkersEnqueueOnTheJobClient(t *testing.T) {
 	if n := dbtest.Count(t, d.Owner, `river_job WHERE kind = 'email' AND args->>'to' = 'dsl@northgate.test'`); n != 1 {
 		t.Errorf("emails to the DSL after the chase = %d, want 1", n)
 	}
+}
+
+// build wires Haven as `haven serve` does, with the default configuration,
+// on d's app pool, mail to a temporary outbox and the log discarded.
+func build(t *testing.T, d dbtest.DB) *app.App {
+	t.Helper()
+	mailer, err := notify.NewOutbox(t.TempDir(), "haven@localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := app.LoadConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, err := app.Build(cfg, d.App, mailer, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(built.Web.Close)
+	return built
 }

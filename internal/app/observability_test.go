@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db/dbtest"
-	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 )
@@ -31,18 +29,7 @@ func TestMetricsOfWaitingConcernsAndAuditVerify(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := t.Context()
-	mailer, err := notify.NewOutbox(t.TempDir(), "haven@localhost")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := app.LoadConfig(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	built, err := app.Build(cfg, d.App, mailer, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	built := build(t, d)
 	concerns := concern.NewService(d.App, built.Jobs, "http://haven.test")
 
 	// Two schools, each with a member of staff, a DSL and a child.
@@ -144,7 +131,7 @@ func TestMetricsOfWaitingConcernsAndAuditVerify(t *testing.T) {
 	}
 
 	// Someone alters a row of northgate's chain: the next run fails, and says so.
-	err = pgx.BeginFunc(ctx, d.Owner, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, d.Owner, func(tx pgx.Tx) error {
 		for _, sql := range []string{`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`,
 			`UPDATE audit_events SET details = '{"altered": true}' WHERE chain_id = $1 AND seq = 2`,
 			`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`} {
