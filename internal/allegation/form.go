@@ -11,12 +11,6 @@ import (
 	"github.com/havenschools/haven/internal/when"
 )
 
-// DateParts is a date as typed in GOV.UK's three boxes (internal/when).
-type DateParts = when.DateParts
-
-// DatePartsOf returns t's date as it would be typed (when.DatePartsOf).
-var DatePartsOf = when.DatePartsOf
-
 // Field names of the report form: the keys of its problems and the ids the
 // error summary links to.
 const (
@@ -43,7 +37,7 @@ type Form struct {
 	SubjectRole   string // their job or role here
 	SubjectUserID int64  // their Haven account, when the reporter chose it (0: none or not known)
 	Account       string // what happened
-	Happened      DateParts
+	Happened      when.DateParts
 	HappenedTime  string
 	Location      string
 	Witnesses     string

@@ -87,7 +87,7 @@ func report(name, role string, kind allegation.Kind) allegation.Form {
 		SubjectName:  name,
 		SubjectRole:  role,
 		Account:      "I saw them messaging a Year 8 pupil from their personal phone after school.",
-		Happened:     allegation.DateParts{Day: "27", Month: "2", Year: "2026"},
+		Happened:     when.DateParts{Day: "27", Month: "2", Year: "2026"},
 		HappenedTime: "about 4pm",
 		Location:     "Car park",
 		Witnesses:    "No one else",

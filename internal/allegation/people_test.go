@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // entryNamed returns the log entry whose latest concern names the adult name.
@@ -86,7 +87,7 @@ func TestOneAdultNamedTwoWaysIsOnePersonOnceMerged(t *testing.T) {
 		if err := f.svc.RecordPatternReview(ctx, f.head, log[0].Person, "Spoke to Tom."); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.svc.RecordLeft(ctx, f.head, typed.Ref, allegation.DatePartsOf(f.now)); err != nil {
+		if err := f.svc.RecordLeft(ctx, f.head, typed.Ref, when.DatePartsOf(f.now)); err != nil {
 			t.Fatal(err)
 		}
 		log, _, _ := f.svc.LowLevelLog(ctx, f.head)

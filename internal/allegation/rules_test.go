@@ -6,10 +6,11 @@ import (
 
 	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 )
 
 func london(y int, m time.Month, d, h, min int) time.Time {
-	return time.Date(y, m, d, h, min, 0, 0, school.London)
+	return time.Date(y, m, d, h, min, 0, 0, when.London())
 }
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }

@@ -494,7 +494,7 @@ func (s *Service) SetKind(ctx context.Context, by actor.Actor, ref string, kind 
 
 // LADOForm is the "Record the LADO consultation" form as typed.
 type LADOForm struct {
-	On        DateParts
+	On        when.DateParts
 	Officer   string
 	Advice    string
 	Reference string
@@ -532,7 +532,7 @@ func (s *Service) RecordLADO(ctx context.Context, by actor.Actor, ref string, f 
 // ActionForm is the "Record an action" form as typed.
 type ActionForm struct {
 	Kind string
-	On   DateParts
+	On   when.DateParts
 	Note string
 }
 
@@ -567,7 +567,7 @@ func (s *Service) RecordAction(ctx context.Context, by actor.Actor, ref string, 
 type OutcomeForm struct {
 	Outcome string
 	Note    string
-	DOB     DateParts // the person's date of birth, for how long the record is kept (optional)
+	DOB     when.DateParts // the person's date of birth, for how long the record is kept (optional)
 }
 
 // RecordOutcome closes the concern ref with its outcome: one of KCSIE's
@@ -634,7 +634,7 @@ func (s *Service) RecordOutcome(ctx context.Context, by actor.Actor, ref string,
 // school, on every record about them (the person, merged or not) the
 // handler handles: their low-level
 // concerns then come up for review. Audited as allegation.subject_left.
-func (s *Service) RecordLeft(ctx context.Context, by actor.Actor, ref string, on DateParts) error {
+func (s *Service) RecordLeft(ctx context.Context, by actor.Actor, ref string, on when.DateParts) error {
 	p := validate.Problems{}
 	left := pastDate(p, FieldLeftOn, on, "the day they left", s.now())
 	if len(p) > 0 {
@@ -684,7 +684,7 @@ func (s *Service) KeepAfterReview(ctx context.Context, by actor.Actor, ref, note
 }
 
 // pastDate checks a required date that may not be in the future.
-func pastDate(p validate.Problems, field string, d DateParts, what string, now time.Time) time.Time {
+func pastDate(p validate.Problems, field string, d when.DateParts, what string, now time.Time) time.Time {
 	t, ok := d.Date()
 	switch {
 	case d.Empty():

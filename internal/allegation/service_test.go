@@ -14,6 +14,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // A concern about a colleague reaches the head: listed for them, emailed
@@ -232,7 +233,7 @@ func TestTheSubjectCannotFindIt(t *testing.T) {
 func TestReportProblems(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	form := allegation.Form{SubmissionID: allegation.NewSubmissionID(), Happened: allegation.DateParts{Day: "3", Month: "3", Year: "2026"},
+	form := allegation.Form{SubmissionID: allegation.NewSubmissionID(), Happened: when.DateParts{Day: "3", Month: "3", Year: "2026"},
 		SubjectUserID: 999999, ChildID: 999999}
 	_, err := f.svc.Submit(context.Background(), f.teacher, form)
 	p, ok := errors.AsType[validate.Problems](err)
@@ -280,20 +281,20 @@ func TestFromReportToOutcome(t *testing.T) {
 	if err := f.svc.SetKind(ctx, f.head, r.Ref, allegation.HarmThreshold); err != nil {
 		t.Fatal(err)
 	}
-	err := f.svc.RecordLADO(ctx, f.head, r.Ref, allegation.LADOForm{On: allegation.DateParts{Day: "3", Month: "3", Year: "2026"}})
+	err := f.svc.RecordLADO(ctx, f.head, r.Ref, allegation.LADOForm{On: when.DateParts{Day: "3", Month: "3", Year: "2026"}})
 	if p, _ := errors.AsType[validate.Problems](err); p[allegation.FieldLADOOfficer] == "" || p[allegation.FieldLADOAdvice] == "" {
 		t.Errorf("LADO form without officer or advice: %v", err)
 	}
-	if err := f.svc.RecordLADO(ctx, f.head, r.Ref, allegation.LADOForm{On: allegation.DateParts{Day: "3", Month: "3", Year: "2026"},
+	if err := f.svc.RecordLADO(ctx, f.head, r.Ref, allegation.LADOForm{On: when.DateParts{Day: "3", Month: "3", Year: "2026"},
 		Officer: "Lee Ado", Advice: "Strategy meeting on Thursday; do not speak to the person yet.", Reference: "LADO/26/114"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.svc.RecordAction(ctx, f.head, r.Ref, allegation.ActionForm{Kind: string(allegation.ActionStrategyMeeting),
-		On: allegation.DateParts{Day: "3", Month: "3", Year: "2026"}, Note: "Met the LADO and the police."}); err != nil {
+		On: when.DateParts{Day: "3", Month: "3", Year: "2026"}, Note: "Met the LADO and the police."}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.svc.RecordAction(ctx, f.dsl, r.Ref, allegation.ActionForm{Kind: string(allegation.ActionOther),
-		On: allegation.DateParts{Day: "3", Month: "3", Year: "2026"}, Note: "x"}); !errors.Is(err, db.ErrNotFound) {
+		On: when.DateParts{Day: "3", Month: "3", Year: "2026"}, Note: "x"}); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("a DSL records an action: %v", err)
 	}
 	err = f.svc.RecordOutcome(ctx, f.head, r.Ref, allegation.OutcomeForm{Outcome: string(allegation.LowLevelClosed), Note: "x"})
@@ -301,7 +302,7 @@ func TestFromReportToOutcome(t *testing.T) {
 		t.Errorf("an allegation closed as low-level: %v", err)
 	}
 	if err := f.svc.RecordOutcome(ctx, f.head, r.Ref, allegation.OutcomeForm{Outcome: string(allegation.Substantiated),
-		Note: "Found to have contacted the pupil. Dismissed; referred to the DBS.", DOB: allegation.DateParts{Day: "30", Month: "6", Year: "1995"}}); err != nil {
+		Note: "Found to have contacted the pupil. Dismissed; referred to the DBS.", DOB: when.DateParts{Day: "30", Month: "6", Year: "1995"}}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := f.svc.Case(ctx, f.head, r.Ref)
@@ -395,7 +396,7 @@ func TestLowLevelConcernsAddUp(t *testing.T) {
 	})
 
 	t.Run("when the person leaves, their low-level concerns come up for review", func(t *testing.T) {
-		if err := f.svc.RecordLeft(ctx, f.head, r.Ref, allegation.DatePartsOf(f.now)); err != nil {
+		if err := f.svc.RecordLeft(ctx, f.head, r.Ref, when.DatePartsOf(f.now)); err != nil {
 			t.Fatal(err)
 		}
 		due, err := allegation.DueForReview(ctx, f.db.Owner, f.school, f.now)
@@ -426,7 +427,7 @@ func TestAFalseAllegationIsRemovedAfterTwoSignOffs(t *testing.T) {
 	form := report("Tom Teacher", "Teacher", allegation.HarmThreshold)
 	form.ChildID = f.amara.ID
 	r := f.mustReport(t, f.ta, form)
-	if err := f.svc.RecordLADO(ctx, f.head, r.Ref, allegation.LADOForm{On: allegation.DatePartsOf(f.now), Officer: "Lee Ado",
+	if err := f.svc.RecordLADO(ctx, f.head, r.Ref, allegation.LADOForm{On: when.DatePartsOf(f.now), Officer: "Lee Ado",
 		Advice: "No further action by the LADO."}); err != nil {
 		t.Fatal(err)
 	}

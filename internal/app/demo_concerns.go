@@ -105,7 +105,7 @@ func seedDemoConcerns(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger,
 		}
 		f := concern.Form{SubmissionID: concern.NewSubmissionID(), InDanger: "no",
 			Children: []concern.FormChild{{ChildID: id, Role: concern.Subject}}, Account: d.account,
-			Happened: concern.DatePartsOf(today.AddDate(0, 0, -d.daysAgo)), Seen: concern.DatePartsOf(today.AddDate(0, 0, -d.daysAgo)),
+			Happened: when.DatePartsOf(today.AddDate(0, 0, -d.daysAgo)), Seen: when.DatePartsOf(today.AddDate(0, 0, -d.daysAgo)),
 			Location: "School", ToldDSL: "not_yet", Categories: d.categories, Indicators: d.indicators}
 		if d.inDanger {
 			f.InDanger, f.ToldDSL, f.ToldDSLWho, f.ToldDSLWhen = "yes", "yes", "Priya Shah", "Just now, in person"
@@ -167,12 +167,12 @@ func demoTriage(ctx context.Context, svc *concern.Service, dsl actor.Actor, ref 
 	switch d.stage {
 	case "referred":
 		return svc.RecordAction(ctx, dsl, ref, concern.ActionForm{Kind: string(concern.ActionReferral),
-			On: concern.DatePartsOf(today.AddDate(0, 0, -5)), Note: "Referred to the front door by phone and in writing.",
+			On: when.DatePartsOf(today.AddDate(0, 0, -5)), Note: "Referred to the front door by phone and in writing.",
 			AgencyRef: "DEMO-MASH-0042"})
 	case "decided":
 		return svc.RecordAction(ctx, dsl, ref, concern.ActionForm{Kind: string(concern.ActionConversation),
-			On: concern.DatePartsOf(today), Note: "Spoke with her with her head of year; the picture was reported to the platform.",
-			FollowUp: concern.DatePartsOf(today.AddDate(0, 0, 3))})
+			On: when.DatePartsOf(today), Note: "Spoke with her with her head of year; the picture was reported to the platform.",
+			FollowUp: when.DatePartsOf(today.AddDate(0, 0, 3))})
 	case "closed":
 		return svc.Close(ctx, dsl, ref, concern.CloseForm{Version: v, Summary: "No further action: a family member known to school."})
 	}

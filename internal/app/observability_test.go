@@ -20,6 +20,7 @@ import (
 	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // The metrics count unacknowledged concerns across schools by how long
@@ -65,7 +66,7 @@ func TestMetricsOfWaitingConcernsAndAuditVerify(t *testing.T) {
 	// entered in error (neither waits).
 	submit := func(p place, age time.Duration) string {
 		t.Helper()
-		today := concern.DatePartsOf(pupil.Today(time.Now()))
+		today := when.DatePartsOf(when.Today(time.Now()))
 		r, err := concerns.Submit(ctx, p.staff, concern.Form{SubmissionID: concern.NewSubmissionID(), InDanger: "no",
 			Children: []concern.FormChild{{ChildID: p.child, Role: concern.Subject}},
 			Account:  "Metrics test: she was collected by an unknown adult.", Happened: today, Seen: today, ToldDSL: "not_yet"})

@@ -178,11 +178,11 @@ func (a Action) ChaseDue(today time.Time) bool {
 // ActionForm is the "Record action" form as typed.
 type ActionForm struct {
 	Kind      string
-	On        DateParts
+	On        when.DateParts
 	At        TimeParts // the time of day it was done: optional
 	Note      string
 	AgencyRef string
-	FollowUp  DateParts
+	FollowUp  when.DateParts
 }
 
 // Fields of the action form.

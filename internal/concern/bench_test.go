@@ -14,8 +14,8 @@ import (
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/db/dbtest"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/scale"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Benchmarks run only with -bench (`make bench`), never in `make test`:
@@ -183,7 +183,7 @@ func BenchmarkConcern(b *testing.B) {
 // benchForm is a full "Report a concern" form: the child it is about and a
 // witness from the roll, three CSE indicators, two categories.
 func benchForm(s scale.School) concern.Form {
-	today := concern.DatePartsOf(pupil.Today(time.Now()))
+	today := when.DatePartsOf(when.Today(time.Now()))
 	return concern.Form{
 		SubmissionID: concern.NewSubmissionID(),
 		InDanger:     "no",

@@ -10,8 +10,8 @@ import (
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/db/dbtest"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // referralWithChase records a referral with a follow-up on a new concern
@@ -25,7 +25,7 @@ func referralWithChase(t *testing.T, f *fixture) (ref string, chase, followUp in
 		t.Fatal(err)
 	}
 	if err := f.svc.RecordAction(ctx, f.dsl, ref, concern.ActionForm{Kind: string(concern.ActionReferral), On: today(),
-		Note: "Referred to children's social care", FollowUp: concern.DatePartsOf(pupil.Today(time.Now()).AddDate(0, 0, 7))}); err != nil {
+		Note: "Referred to children's social care", FollowUp: when.DatePartsOf(when.Today(time.Now()).AddDate(0, 0, 7))}); err != nil {
 		t.Fatal(err)
 	}
 	for _, task := range openTasks(t, f, ref) {
@@ -155,7 +155,7 @@ func TestEndChase(t *testing.T) {
 		if len(chases) != 1 || chases[0].ID == chase {
 			t.Fatalf("open chases = %+v, want one new chase", chases)
 		}
-		today := pupil.Today(time.Now())
+		today := when.Today(time.Now())
 		if due := chases[0].DueOn; !due.After(today) || due.Weekday() == time.Saturday || due.Weekday() == time.Sunday {
 			t.Errorf("the new chase is due %s, want a working day after %s", due, today)
 		}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/when"
 )
 
@@ -19,9 +18,9 @@ import (
 func orderedConcern(t *testing.T, f *fixture) (ref string, at func(h, m int) time.Time) {
 	t.Helper()
 	ctx := t.Context()
-	y := pupil.Today(time.Now()).AddDate(0, 0, -1)
+	y := when.Today(time.Now()).AddDate(0, 0, -1)
 	at = func(h, m int) time.Time { return time.Date(y.Year(), y.Month(), y.Day(), h, m, 0, 0, when.London()) }
-	yesterday := concern.DatePartsOf(y)
+	yesterday := when.DatePartsOf(y)
 	ref = submit(t, f, f.staff, validForm(f.amara.ID))
 	if err := f.svc.AddAddendum(ctx, f.staff, ref, "She was picked up again at lunch."); err != nil {
 		t.Fatal(err)
@@ -118,7 +117,7 @@ func TestAnActionsTimeIsOptionalButReal(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name string
-		on   concern.DateParts
+		on   when.DateParts
 		at   concern.TimeParts
 		want string
 	}{

@@ -21,15 +21,15 @@ type Form struct {
 	// the same form sent twice is one concern.
 	SubmissionID string `json:"submission_id"`
 	// InDanger: "yes", "no", or "" while not answered.
-	InDanger       string      `json:"in_danger"`
-	Children       []FormChild `json:"children"`
-	Account        string      `json:"account"`
-	ChildsWords    string      `json:"childs_words"`
-	Happened       DateParts   `json:"happened"`
-	HappenedApprox bool        `json:"happened_approx"`
-	HappenedTime   string      `json:"happened_time"`
-	Seen           DateParts   `json:"seen"`
-	Location       string      `json:"location"`
+	InDanger       string         `json:"in_danger"`
+	Children       []FormChild    `json:"children"`
+	Account        string         `json:"account"`
+	ChildsWords    string         `json:"childs_words"`
+	Happened       when.DateParts `json:"happened"`
+	HappenedApprox bool           `json:"happened_approx"`
+	HappenedTime   string         `json:"happened_time"`
+	Seen           when.DateParts `json:"seen"`
+	Location       string         `json:"location"`
 	// ToldDSL: "yes" (with who and when) or "not_yet".
 	ToldDSL      string   `json:"told_dsl"`
 	ToldDSLWho   string   `json:"told_dsl_who"`
@@ -56,12 +56,6 @@ type FormChild struct {
 	Description string `json:"description,omitempty"`
 	Role        Role   `json:"role"`
 }
-
-// DateParts is a date as typed in GOV.UK's three boxes (internal/when).
-type DateParts = when.DateParts
-
-// DatePartsOf returns t's date as it would be typed (when.DatePartsOf).
-var DatePartsOf = when.DatePartsOf
 
 // Field names of the form: the keys of its problems, and the ids the error
 // summary links to.
@@ -318,7 +312,7 @@ func laterToday(on time.Time, text string, now time.Time) string {
 
 // checkDate adds a problem for a missing, unreal or future date, and
 // returns the date.
-func checkDate(p validate.Problems, field string, d DateParts, what string, today time.Time) time.Time {
+func checkDate(p validate.Problems, field string, d when.DateParts, what string, today time.Time) time.Time {
 	if d.Empty() {
 		p.Add(field, "Enter "+what)
 		return time.Time{}

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/havenschools/haven/internal/actor"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // FuzzFormCheck gives the concern form's checks arbitrary text and dates:
@@ -25,7 +25,7 @@ func FuzzFormCheck(f *testing.F) {
 		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 		form := Form{InDanger: "no", Children: []FormChild{{ChildID: 1, Role: Subject}},
 			Account: account, ChildsWords: words, Location: location,
-			Happened: DateParts{Day: day, Month: month, Year: year}, Seen: DatePartsOf(now),
+			Happened: when.DateParts{Day: day, Month: month, Year: year}, Seen: when.DatePartsOf(now),
 			ToldDSL: "not_yet", Categories: []string{"cse"}}
 		by := actor.Actor{UserID: 1, SchoolID: 1, Role: actor.Staff}
 		c, p := form.check(by, now, map[string]bool{"cse": true})
@@ -45,7 +45,7 @@ func FuzzFormCheck(f *testing.F) {
 		if n := utf8.RuneCountInString(c.Account); n > MaxAccountChars || strings.TrimSpace(c.Account) == "" {
 			t.Fatalf("an account of %d characters passed", n)
 		}
-		if c.happenedOn.IsZero() || c.happenedOn.After(pupil.Today(now)) {
+		if c.happenedOn.IsZero() || c.happenedOn.After(when.Today(now)) {
 			t.Fatalf("the date %q/%q/%q passed as %v", day, month, year, c.happenedOn)
 		}
 	})

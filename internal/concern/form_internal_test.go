@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/when"
 )
 
@@ -12,7 +11,7 @@ import (
 // written; a time that has passed, another day, or no time at all is not.
 func TestLaterToday(t *testing.T) {
 	now := time.Date(2026, 12, 7, 10, 15, 0, 0, when.London())
-	today, yesterday := pupil.Today(now), pupil.Today(now).AddDate(0, 0, -1)
+	today, yesterday := when.Today(now), when.Today(now).AddDate(0, 0, -1)
 	for _, tc := range []struct {
 		on   time.Time
 		text string

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
 	"github.com/havenschools/haven/internal/when"
 )
@@ -23,7 +22,7 @@ func TestATimeLaterThanNowIsRefused(t *testing.T) {
 	svc := f.svc.WithClock(func() time.Time { return tenAM })
 
 	form := validForm(f.amara.ID)
-	form.Happened, form.Seen = concern.DatePartsOf(pupil.Today(tenAM)), concern.DatePartsOf(pupil.Today(tenAM))
+	form.Happened, form.Seen = when.DatePartsOf(when.Today(tenAM)), when.DatePartsOf(when.Today(tenAM))
 	form.HappenedTime = "2:30pm"
 	_, err := svc.Submit(t.Context(), f.staff, form)
 	p, ok := errors.AsType[validate.Problems](err)
@@ -40,7 +39,7 @@ func TestATimeLaterThanNowIsRefused(t *testing.T) {
 			t.Errorf("9:45am today at 10am: %v", err)
 		}
 		other := validForm(f.ben.ID)
-		other.Happened, other.HappenedTime = concern.DatePartsOf(pupil.Today(tenAM).AddDate(0, 0, -1)), "2:30pm"
+		other.Happened, other.HappenedTime = when.DatePartsOf(when.Today(tenAM).AddDate(0, 0, -1)), "2:30pm"
 		if _, err := svc.Submit(t.Context(), f.staff, other); err != nil {
 			t.Errorf("2:30pm yesterday: %v", err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -83,10 +84,10 @@ func concernSchool(t testing.TB, owner *pgxpool.Pool, slug string) int64 {
 }
 
 // today is the date in Europe/London as the form's three boxes.
-func today() concern.DateParts { return concern.DatePartsOf(pupil.Today(time.Now())) }
+func today() when.DateParts { return when.DatePartsOf(when.Today(time.Now())) }
 
-func daysAgo(n int) concern.DateParts {
-	return concern.DatePartsOf(pupil.Today(time.Now()).AddDate(0, 0, -n))
+func daysAgo(n int) when.DateParts {
+	return when.DatePartsOf(when.Today(time.Now()).AddDate(0, 0, -n))
 }
 
 // validForm is a complete form about child, as a member of staff fills it in.
@@ -138,7 +139,7 @@ func docx(t testing.TB, macros bool) []byte {
 	return buf.Bytes()
 }
 
-func mustDate(t testing.TB, d concern.DateParts) time.Time {
+func mustDate(t testing.TB, d when.DateParts) time.Time {
 	t.Helper()
 	v, ok := d.Date()
 	if !ok {

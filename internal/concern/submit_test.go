@@ -11,6 +11,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 func TestSubmit(t *testing.T) {
@@ -104,8 +105,8 @@ func TestSubmit(t *testing.T) {
 		form := validForm(f.amara.ID)
 		form.InDanger = ""
 		form.Account = "   "
-		form.Happened = concern.DatePartsOf(mustDate(t, today()).AddDate(0, 0, 1))
-		form.Seen = concern.DateParts{Day: "31", Month: "4", Year: "2026"}
+		form.Happened = when.DatePartsOf(mustDate(t, today()).AddDate(0, 0, 1))
+		form.Seen = when.DateParts{Day: "31", Month: "4", Year: "2026"}
 		form.ToldDSL = "yes"
 		form.Categories = []string{"made_up"}
 		form.Indicators = []string{"not_an_indicator"}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/when"
 )
 
@@ -24,9 +23,9 @@ func TestAFollowUpSurvivesCloseReopenAndFeedback(t *testing.T) {
 	if err := f.svc.RecordDecision(ctx, f.dsl, ref, withVersion(goodDecision, 2)); err != nil {
 		t.Fatal(err)
 	}
-	followUp := pupil.Today(time.Now()).AddDate(0, 0, 2)
+	followUp := when.Today(time.Now()).AddDate(0, 0, 2)
 	if err := f.svc.RecordAction(ctx, f.dsl, ref, concern.ActionForm{Kind: string(concern.ActionReferral), On: today(),
-		Note: "Referred to children's social care", FollowUp: concern.DatePartsOf(followUp)}); err != nil {
+		Note: "Referred to children's social care", FollowUp: when.DatePartsOf(followUp)}); err != nil {
 		t.Fatal(err)
 	}
 	kinds := func(step string) map[concern.TaskKind]bool {

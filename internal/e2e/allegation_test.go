@@ -15,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // adultsSchool is Haven with a school for the journeys of concerns about
@@ -134,7 +135,7 @@ func reportAboutAnAdult(t *testing.T, tab *browsertest.Tab, vp browsertest.Viewp
 	tab.Fill("Their job or role here", role)
 	tab.Select("Their Haven account (if they have one)", name)
 	tab.Fill("What happened?", what)
-	fillDate(tab, "When did it happen? (optional)", pupil.Today(time.Now()))
+	fillDate(tab, "When did it happen? (optional)", when.Today(time.Now()))
 	tab.Fill("Where did it happen? (optional)", "Year 6 classroom")
 	if child != "" {
 		tab.Fill("Child's name", strings.Fields(child)[1])
@@ -202,7 +203,7 @@ func TestAConcernAboutAColleagueReachesTheHeadNotTheDSLs(t *testing.T) {
 	}
 	head.Click("Acknowledge")
 	expectHeading(t, head, refs[0])
-	fillDate(head, "When did you consult the LADO?", pupil.Today(time.Now()))
+	fillDate(head, "When did you consult the LADO?", when.Today(time.Now()))
 	head.Fill("The officer's name", "Lee Ado")
 	head.Fill("Their advice", "Do not speak to Colin yet; strategy meeting on Thursday.")
 	head.Click("Record LADO consultation")
@@ -312,7 +313,7 @@ func TestOperationEncompassIsInvisibleToStaffAndAnExcludedDSL(t *testing.T) {
 	dsl.Fill("Child's name", "carter")
 	dsl.Click("Find child")
 	dsl.Choose("Choose the child", "Ben Carter")
-	fillDate(dsl, "When was the incident? (optional)", pupil.Today(time.Now()).AddDate(0, 0, -1))
+	fillDate(dsl, "When was the incident? (optional)", when.Today(time.Now()).AddDate(0, 0, -1))
 	dsl.Fill("Police reference (optional)", "OE/2026/4471")
 	dsl.Fill("What did the police tell the school?", "Police attended Ben's home at 23:10 after a domestic incident; Ben was present.")
 	dsl.Fill("What support is offered to the child?", "Key adult check-in at registration; time with the ELSA.")

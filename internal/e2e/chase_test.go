@@ -9,6 +9,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // An overdue referral chase on My tasks is not marked done in one click:
@@ -31,8 +32,8 @@ func TestDSLClosesAReferralChaseSayingWhatHappened(t *testing.T) {
 			// A referral made a week ago with no feedback: its chase is overdue.
 			r, err := svc.Submit(ctx, staff, concern.Form{SubmissionID: concern.NewSubmissionID(), InDanger: "no",
 				Children: []concern.FormChild{{ChildID: s.amara.ID, Role: concern.Subject}},
-				Account:  "Seen getting into a car with an adult the family do not know.", Happened: concern.DatePartsOf(time.Now().AddDate(0, 0, -8)),
-				Seen: concern.DatePartsOf(time.Now().AddDate(0, 0, -8)), ToldDSL: "not_yet"})
+				Account:  "Seen getting into a car with an adult the family do not know.", Happened: when.DatePartsOf(time.Now().AddDate(0, 0, -8)),
+				Seen: when.DatePartsOf(time.Now().AddDate(0, 0, -8)), ToldDSL: "not_yet"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +42,7 @@ func TestDSLClosesAReferralChaseSayingWhatHappened(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := svc.RecordAction(ctx, s.dsl, ref, concern.ActionForm{Kind: string(concern.ActionReferral),
-				On: concern.DatePartsOf(time.Now().AddDate(0, 0, -7)), Note: "Referred to the front door by phone"}); err != nil {
+				On: when.DatePartsOf(time.Now().AddDate(0, 0, -7)), Note: "Referred to the front door by phone"}); err != nil {
 				t.Fatal(err)
 			}
 

@@ -20,6 +20,7 @@ import (
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 )
 
 const staffPassword = "tidy otter lamp forty-two"
@@ -154,7 +155,7 @@ func TestStaffReportsAConcern(t *testing.T) {
 			if !strings.Contains(tab.Text(), "Amara Okafor") {
 				t.Fatal("the child was not added")
 			}
-			fillDate(tab, "When did it happen?", pupil.Today(time.Now()).AddDate(0, 0, 2))
+			fillDate(tab, "When did it happen?", when.Today(time.Now()).AddDate(0, 0, 2))
 			tab.Fill("Where did it happen?", "Bus stop outside school")
 			tab.Choose("Have you told a DSL in person?", "Not yet")
 			tab.Click("Submit concern")
@@ -174,7 +175,7 @@ func TestStaffReportsAConcern(t *testing.T) {
 			tab.ExpectNoAxeViolations()
 
 			tab.Fill("What happened?", "Amara said an older man waits for her after school in a silver car and gives her money.")
-			fillDate(tab, "When did it happen?", pupil.Today(time.Now()).AddDate(0, 0, -1))
+			fillDate(tab, "When did it happen?", when.Today(time.Now()).AddDate(0, 0, -1))
 			tab.Choose("What kind of concern is it? (optional)", "Child sexual exploitation")
 			tab.Choose("Relationships and whereabouts", "In a relationship with someone much older")
 			tab.Choose("Behaviour and wellbeing", "Money, gifts or a phone they cannot explain")
@@ -237,7 +238,7 @@ func TestReportWithoutJavaScript(t *testing.T) {
 	tab.Click("Add this child")
 	tab.Choose("How is Ben Carter involved?", "Alleged to have caused harm")
 	tab.Fill("What happened?", "Ben pushed her into a car outside the gates. She was crying.")
-	fillDate(tab, "When did it happen?", pupil.Today(time.Now()))
+	fillDate(tab, "When did it happen?", when.Today(time.Now()))
 	tab.Choose("Have you told a DSL in person?", "Yes")
 	tab.Fill("If yes, which DSL did you tell?", "Dee Ess")
 	tab.Choose("What kind of concern is it? (optional)", "Child sexual exploitation")
@@ -298,7 +299,7 @@ func TestImmediateDangerShowsTheStepsFirst(t *testing.T) {
 	tab.Choose("", "Child not known")
 	tab.Fill("Describe the child", "Boy of about 10, red coat, with two older teenagers")
 	tab.Fill("What happened?", "He was being pulled into a car by the park gate.")
-	fillDate(tab, "When did it happen?", pupil.Today(time.Now()))
+	fillDate(tab, "When did it happen?", when.Today(time.Now()))
 	tab.Choose("Have you told a DSL in person?", "Yes")
 	tab.Fill("If yes, which DSL did you tell?", "Dee Ess")
 	tab.Click("Submit concern")

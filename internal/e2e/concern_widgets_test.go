@@ -13,13 +13,13 @@ import (
 
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // fillRequired answers the questions a concern cannot be sent without.
 func fillRequired(tab *browsertest.Tab, account string) {
 	tab.Fill("What happened?", account)
-	fillDate(tab, "When did it happen?", pupil.Today(time.Now()))
+	fillDate(tab, "When did it happen?", when.Today(time.Now()))
 	tab.Choose("Have you told a DSL in person?", "Not yet")
 }
 

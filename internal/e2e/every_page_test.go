@@ -21,6 +21,7 @@ import (
 	"github.com/havenschools/haven/internal/records"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/web"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // The people who visit pages in TestEveryPageIsAccessible: each signs in
@@ -329,7 +330,7 @@ func newEveryPageSchool(t *testing.T) *everyPageSchool {
 	form := func(account string) concern.Form {
 		return concern.Form{SubmissionID: concern.NewSubmissionID(), InDanger: "no",
 			Children: []concern.FormChild{{ChildID: amara, Role: concern.Subject}}, Account: account,
-			Happened: concern.DatePartsOf(time.Now().AddDate(0, 0, -1)), Seen: concern.DatePartsOf(time.Now()),
+			Happened: when.DatePartsOf(time.Now().AddDate(0, 0, -1)), Seen: when.DatePartsOf(time.Now()),
 			ToldDSL: "not_yet", Categories: []string{"cse"}, Indicators: []string{"cars_unknown_adults"}}
 	}
 	handled := func(account string) string {
@@ -341,14 +342,14 @@ func newEveryPageSchool(t *testing.T) *everyPageSchool {
 		must(t, concerns.RecordDecision(ctx, dee, r.Ref, concern.DecisionForm{Version: v, Outcome: "social_care",
 			Reason: "CSE indicators", Parents: "not_told", ParentsWhyNot: "Could alert the man", ChildsWishes: "Wants it to stop"}))
 		must(t, concerns.RecordAction(ctx, dee, r.Ref, concern.ActionForm{Kind: string(concern.ActionMonitoring),
-			On: concern.DatePartsOf(time.Now()), Note: "Tutor checks in daily", FollowUp: concern.DatePartsOf(time.Now().AddDate(0, 0, 7))}))
+			On: when.DatePartsOf(time.Now()), Note: "Tutor checks in daily", FollowUp: when.DatePartsOf(time.Now().AddDate(0, 0, 7))}))
 		return r.Ref
 	}
 	s.ids["concern"] = handled("Amara gets into a silver car after school.")
 	s.ids["closed"] = handled("Amara was collected by an unknown adult.")
 	// A referral on the open concern, whose chase task "Close the chase" ends.
 	must(t, concerns.RecordAction(ctx, dee, s.ids["concern"], concern.ActionForm{Kind: string(concern.ActionReferral),
-		On: concern.DatePartsOf(time.Now()), Note: "Referred to the front door by phone"}))
+		On: when.DatePartsOf(time.Now()), Note: "Referred to the front door by phone"}))
 	var chase int64
 	must(t, s.DB.Owner.QueryRow(ctx, `SELECT id FROM concern_tasks WHERE school_id = $1 AND kind = 'referral_chase' AND done_at IS NULL`,
 		s.school).Scan(&chase))
@@ -364,12 +365,12 @@ func newEveryPageSchool(t *testing.T) *everyPageSchool {
 	// A concern about an adult (Colin), reported by Sam: the head handles it.
 	r, err := allegation.NewService(s.DB.App, s.Jobs, s.URL).Submit(ctx, sam, allegation.Form{SubmissionID: allegation.NewSubmissionID(),
 		SubjectName: "Colin Colleague", SubjectRole: "Teacher", SubjectUserID: colin.UserID, Account: "Shouted at a child in the hall.",
-		Happened: allegation.DatePartsOf(time.Now()), Location: "Hall", ChildID: amara, Kind: string(allegation.HarmThreshold)})
+		Happened: when.DatePartsOf(time.Now()), Location: "Hall", ChildID: amara, Kind: string(allegation.HarmThreshold)})
 	must(t, err)
 	s.ids["allegation"] = r.Ref
 
 	s.ids["encompass"], err = encompass.NewService(s.DB.App).Record(ctx, dee, encompass.Form{ChildID: amara,
-		NotifiedOn: encompass.DatePartsOf(time.Now()), Details: "Police attended a domestic incident.", Support: "Check-in with the tutor."})
+		NotifiedOn: when.DatePartsOf(time.Now()), Details: "Police attended a domestic incident.", Support: "Check-in with the tutor."})
 	must(t, err)
 
 	recs := records.NewService(s.DB.App, s.Jobs, s.URL)

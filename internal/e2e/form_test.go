@@ -8,7 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/havenschools/haven/internal/browsertest"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // fillAConcern fills in the form about Amara, the way a person does, with
@@ -17,7 +17,7 @@ func fillAConcern(tab *browsertest.Tab, told string) {
 	tab.Choose("Is the child in immediate danger?", "No")
 	findAndAddChild(tab, "Child", "okafor", "Amara Okafor")
 	tab.Fill("What happened?", "Amara said an older man waits for her after school in a silver car.")
-	fillDate(tab, "When did it happen?", pupil.Today(time.Now()).AddDate(0, 0, -1))
+	fillDate(tab, "When did it happen?", when.Today(time.Now()).AddDate(0, 0, -1))
 	tab.Choose("Have you told a DSL in person?", told)
 	if told == "Yes" {
 		tab.Fill("If yes, which DSL did you tell?", "Dee Ess")

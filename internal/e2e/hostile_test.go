@@ -12,6 +12,7 @@ import (
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // TestInjectedScriptNeverRuns stores script and markup in a child's name
@@ -50,12 +51,12 @@ func TestInjectedScriptNeverRuns(t *testing.T) {
 	if err := s.DB.Owner.QueryRow(ctx, `SELECT id FROM users WHERE email = 'sam@brookfield.test'`).Scan(&staffID); err != nil {
 		t.Fatal(err)
 	}
-	today := pupil.Today(time.Now())
+	today := when.Today(time.Now())
 	receipt, err := concern.NewService(s.DB.App, s.Jobs, s.URL).Submit(ctx, actor.Actor{UserID: staffID, SchoolID: s.school, Role: actor.Staff},
 		concern.Form{SubmissionID: concern.NewSubmissionID(), InDanger: "no",
 			Children: []concern.FormChild{{ChildID: child.ID, Role: concern.Subject}},
 			Account:  script + " " + img, ChildsWords: svg, Location: img, ActionsTaken: "javascript:window.__pwned = 4",
-			Happened: concern.DatePartsOf(today.AddDate(0, 0, -1)), Seen: concern.DatePartsOf(today), ToldDSL: "not_yet"})
+			Happened: when.DatePartsOf(today.AddDate(0, 0, -1)), Seen: when.DatePartsOf(today), ToldDSL: "not_yet"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Tapping an indicator's words ticks that indicator, and no other: each of
@@ -29,7 +29,7 @@ func TestTappingAnIndicatorsLabelTicksThatIndicator(t *testing.T) {
 	tab.Choose("Is the child in immediate danger?", "No")
 	findAndAddChild(tab, "Child", "okafor", "Amara Okafor")
 	tab.Fill("What happened?", "Amara said an older man waits for her after school in a silver car.")
-	fillDate(tab, "When did it happen?", pupil.Today(time.Now()))
+	fillDate(tab, "When did it happen?", when.Today(time.Now()))
 	tab.Choose("Have you told a DSL in person?", "Not yet")
 	tab.Choose("What kind of concern is it? (optional)", "Child sexual exploitation")
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/browsertest"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // recordsSchool is Haven for the records journeys: an admin and a DSL with
@@ -180,7 +180,7 @@ func TestSubjectAccessRequest(t *testing.T) {
 			checked(t, dsl)
 			dsl.Choose("Who made the request?", "A parent or carer")
 			dsl.Fill("Their name", "Mrs Okafor")
-			fillDate(dsl, "Date the request was received", pupil.Today(time.Now()).AddDate(0, 0, -2))
+			fillDate(dsl, "Date the request was received", when.Today(time.Now()).AddDate(0, 0, -2))
 			dsl.Select("Data protection lead who reviews it with you", "Pat admin")
 			dsl.Click("Start the request")
 			expectHeading(t, dsl, "Subject access request about Amara Okafor")
@@ -300,7 +300,7 @@ func TestTransferWhenAChildLeaves(t *testing.T) {
 			dsl.Fill("School the child is moving to", "Riverside Academy")
 			dsl.Fill("Name of that school’s DSL", "Rae Ceiver")
 			dsl.Fill("That DSL’s email address", email)
-			fillDate(dsl, "Date the child left (or leaves)", pupil.Today(time.Now()))
+			fillDate(dsl, "Date the child left (or leaves)", when.Today(time.Now()))
 			dsl.Click("Record transfer")
 			expectHeading(t, dsl, "Transfer of "+name)
 			due := regexp.MustCompile(`the file is due by ([0-9]{1,2} [A-Z][a-z]+ [0-9]{4})`).FindStringSubmatch(dsl.Text())

@@ -12,6 +12,7 @@ import (
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // navRows is how many rows the service navigation's links take up.
@@ -88,8 +89,8 @@ func queueSchool(t *testing.T) (*reportingSchool, string, []string) {
 		child := []pupil.Child{s.amara, s.ben, s.cara}[i%3]
 		r, err := svc.Submit(ctx, staff, concern.Form{SubmissionID: concern.NewSubmissionID(), InDanger: "no",
 			Children: []concern.FormChild{{ChildID: child.ID, Role: concern.Subject}},
-			Account:  "Seen upset at the gate.", Happened: concern.DatePartsOf(time.Now().AddDate(0, 0, -1)),
-			Seen: concern.DatePartsOf(time.Now()), ToldDSL: "not_yet", Categories: []string{cat}})
+			Account:  "Seen upset at the gate.", Happened: when.DatePartsOf(time.Now().AddDate(0, 0, -1)),
+			Seen: when.DatePartsOf(time.Now()), ToldDSL: "not_yet", Categories: []string{cat}})
 		must(t, err)
 		if u := urgencies[i%len(urgencies)]; u != "" {
 			must(t, svc.SetUrgency(ctx, s.dsl, r.Ref, 1, u))

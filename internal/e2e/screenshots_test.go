@@ -22,7 +22,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/browsertest"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // TestScreenshots takes the guides' pictures (docs/guide-*.md) at phone
@@ -62,7 +62,7 @@ func TestScreenshots(t *testing.T) {
 	staff.Click("Add this child")
 	staff.Fill("What happened?", "Amara said an older man waits for her after school in a silver car and gives her money.")
 	staff.Fill("The child’s own words (optional)", "He says I’m his girlfriend.")
-	fillDate(staff, "When did it happen?", pupil.Today(time.Now()).AddDate(0, 0, -1))
+	fillDate(staff, "When did it happen?", when.Today(time.Now()).AddDate(0, 0, -1))
 	staff.Fill("Where did it happen?", "Bus stop outside school")
 	shot(t, staff, dir, "staff-what-happened", "What happened?")
 	staff.Choose("Have you told a DSL in person?", "Not yet")

@@ -10,6 +10,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/concern"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // runTogether finds a label and its value with no space between them
@@ -41,8 +42,8 @@ func TestEnteredInErrorShowsEverywhere(t *testing.T) {
 	for range 2 {
 		r, err := svc.Submit(ctx, staff, concern.Form{SubmissionID: concern.NewSubmissionID(), InDanger: "no",
 			Children: []concern.FormChild{{ChildID: s.amara.ID, Role: concern.Subject}},
-			Account:  "Seen getting into a car with an adult the family do not know.", Happened: concern.DatePartsOf(time.Now()),
-			Seen: concern.DatePartsOf(time.Now()), ToldDSL: "not_yet", Categories: []string{"cse"}})
+			Account:  "Seen getting into a car with an adult the family do not know.", Happened: when.DatePartsOf(time.Now()),
+			Seen: when.DatePartsOf(time.Now()), ToldDSL: "not_yet", Categories: []string{"cse"}})
 		must(t, err)
 		refs = append(refs, r.Ref)
 	}

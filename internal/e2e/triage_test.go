@@ -16,7 +16,7 @@ import (
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/browsertest"
 	"github.com/havenschools/haven/internal/concern"
-	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // dslKey gives the school's DSL an authenticator app and returns its key.
@@ -50,7 +50,7 @@ func reportQuickly(t *testing.T, s *reportingSchool, vp browsertest.Viewport) st
 	tab.Choose("Is the child in immediate danger?", "No")
 	findAndAddChild(tab, "Child", "okafor", "Amara Okafor")
 	tab.Fill("What happened?", "Amara said an older man waits for her after school in a silver car and gives her money.")
-	fillDate(tab, "When did it happen?", pupil.Today(time.Now()).AddDate(0, 0, -1))
+	fillDate(tab, "When did it happen?", when.Today(time.Now()).AddDate(0, 0, -1))
 	tab.Fill("Where did it happen?", "Bus stop outside school")
 	tab.Choose("Have you told a DSL in person?", "Not yet")
 	tab.Choose("What kind of concern is it? (optional)", "Child sexual exploitation")
@@ -190,8 +190,8 @@ func TestDSLPagesAreAccessible(t *testing.T) {
 	for i := range 3 {
 		f := concern.Form{SubmissionID: concern.NewSubmissionID(), InDanger: "no",
 			Children: []concern.FormChild{{ChildID: s.amara.ID, Role: concern.Subject}},
-			Account:  "Seen getting into a car with an adult the family do not know.", Happened: concern.DatePartsOf(time.Now().AddDate(0, 0, -i-1)),
-			Seen: concern.DatePartsOf(time.Now()), ToldDSL: "not_yet", Categories: []string{"cse"}, Indicators: []string{"cars_unknown_adults"}}
+			Account:  "Seen getting into a car with an adult the family do not know.", Happened: when.DatePartsOf(time.Now().AddDate(0, 0, -i-1)),
+			Seen: when.DatePartsOf(time.Now()), ToldDSL: "not_yet", Categories: []string{"cse"}, Indicators: []string{"cars_unknown_adults"}}
 		if i == 2 {
 			f.InDanger = "yes"
 		}
@@ -205,7 +205,7 @@ func TestDSLPagesAreAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := svc.RecordAction(ctx, s.dsl, refs[0], concern.ActionForm{Kind: string(concern.ActionMonitoring),
-		On: concern.DatePartsOf(time.Now()), Note: "Tutor checks in daily", FollowUp: concern.DatePartsOf(time.Now().AddDate(0, 0, 7))}); err != nil {
+		On: when.DatePartsOf(time.Now()), Note: "Tutor checks in daily", FollowUp: when.DatePartsOf(time.Now().AddDate(0, 0, 7))}); err != nil {
 		t.Fatal(err)
 	}
 

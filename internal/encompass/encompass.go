@@ -37,12 +37,6 @@ type Service struct {
 // NewService returns a Service using pool.
 func NewService(pool *pgxpool.Pool) *Service { return &Service{pool: pool, now: time.Now} }
 
-// DateParts is a date as typed in GOV.UK's three boxes (internal/when).
-type DateParts = when.DateParts
-
-// DatePartsOf returns t's date as it would be typed (when.DatePartsOf).
-var DatePartsOf = when.DatePartsOf
-
 // Field names of the forms.
 const (
 	FieldChild      = "child"
@@ -61,8 +55,8 @@ var FieldOrder = []string{FieldChild, FieldNotifiedOn, FieldIncidentOn, FieldPol
 // Form is the "Record a police notification" form as typed.
 type Form struct {
 	ChildID    int64
-	NotifiedOn DateParts // when the police told the school
-	IncidentOn DateParts // when the incident was (optional)
+	NotifiedOn when.DateParts // when the police told the school
+	IncidentOn when.DateParts // when the incident was (optional)
 	PoliceRef  string
 	Details    string // what the police shared
 	Support    string // the support offered to the child

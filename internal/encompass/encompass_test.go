@@ -15,6 +15,7 @@ import (
 	"github.com/havenschools/haven/internal/encompass"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -51,8 +52,8 @@ func TestNotificationsAreRestricted(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := encompass.NewService(d.App)
-	yesterday := encompass.DatePartsOf(time.Now().AddDate(0, 0, -1))
-	form := encompass.Form{ChildID: kids[0].ID, NotifiedOn: encompass.DatePartsOf(time.Now()), IncidentOn: yesterday, PoliceRef: "OE/4471",
+	yesterday := when.DatePartsOf(time.Now().AddDate(0, 0, -1))
+	form := encompass.Form{ChildID: kids[0].ID, NotifiedOn: when.DatePartsOf(time.Now()), IncidentOn: yesterday, PoliceRef: "OE/4471",
 		Details: "Police attended the family home at 23:10; Ben was present.", Support: "Key adult check-in at registration; ELSA session offered.",
 		Named: []int64{deputy.UserID}, Excluded: []int64{conflicted.UserID}}
 

@@ -173,7 +173,7 @@ func (n *NewChild) problems(now time.Time, inline bool) validate.Problems {
 // not in the future, and not more than 25 years ago (a school's children
 // and care leavers).
 func CheckDateOfBirth(dob, now time.Time) string {
-	today := Today(now)
+	today := when.Today(now)
 	switch {
 	case dob.After(today):
 		return "The date of birth must be in the past"
@@ -182,10 +182,6 @@ func CheckDateOfBirth(dob, now time.Time) string {
 	}
 	return ""
 }
-
-// Today is when.Today, kept as a thin name for the tests and branches that
-// call it; new code calls when.Today.
-func Today(now time.Time) time.Time { return when.Today(now) }
 
 // RollSize returns how many children by's school has on its roll (those
 // added inline included).

@@ -21,6 +21,7 @@ import (
 	"github.com/havenschools/haven/internal/auth"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
+	"github.com/havenschools/haven/internal/when"
 )
 
 const password = "steady heron kettle ninety-one"
@@ -221,7 +222,7 @@ var (
 // concernForm is a complete "Report a concern" form about the site's
 // child, as a browser posts it; account makes it unique.
 func (s *site) concernForm(submissionID, account string) url.Values {
-	today := pupil.Today(time.Now())
+	today := when.Today(time.Now())
 	return url.Values{
 		"submission_id": {submissionID},
 		"in_danger":     {"no"},

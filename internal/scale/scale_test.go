@@ -16,7 +16,6 @@ import (
 	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/jobs"
 	"github.com/havenschools/haven/internal/notify"
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/scale"
 	"github.com/havenschools/haven/internal/when"
 )
@@ -130,7 +129,7 @@ func TestGenerate(t *testing.T) {
 			s.ID).Scan(&staff); err != nil {
 			t.Fatal(err)
 		}
-		today := concern.DatePartsOf(pupil.Today(time.Now()))
+		today := when.DatePartsOf(when.Today(time.Now()))
 		r, err := svc.Submit(ctx, actor.Actor{UserID: staff, SchoolID: s.ID, Role: actor.Staff}, concern.Form{
 			SubmissionID: concern.NewSubmissionID(), InDanger: "no", ToldDSL: "not_yet", Happened: today, Seen: today,
 			Children: []concern.FormChild{{ChildID: s.FirstChild, Role: concern.Subject}},

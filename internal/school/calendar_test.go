@@ -3,12 +3,14 @@ package school
 import (
 	"testing"
 	"time"
+
+	"github.com/havenschools/haven/internal/when"
 )
 
 func TestAddWorkingDays(t *testing.T) {
 	t.Parallel()
 	day := func(s string) time.Time {
-		d, err := time.ParseInLocation(time.DateOnly, s, London)
+		d, err := time.ParseInLocation(time.DateOnly, s, when.London())
 		if err != nil {
 			t.Fatal(err)
 		}

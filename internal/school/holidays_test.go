@@ -3,6 +3,8 @@ package school
 import (
 	"testing"
 	"time"
+
+	"github.com/havenschools/haven/internal/when"
 )
 
 // TestBankHolidays checks the computed holidays against the published
@@ -33,15 +35,15 @@ func TestBankHolidays(t *testing.T) {
 			}
 		}
 	}
-	if name, ok := BankHoliday(time.Date(2026, 8, 31, 9, 0, 0, 0, London)); !ok || name != "Summer bank holiday" {
+	if name, ok := BankHoliday(time.Date(2026, 8, 31, 9, 0, 0, 0, when.London())); !ok || name != "Summer bank holiday" {
 		t.Errorf("31 August 2026 = %q, %v; want the summer bank holiday", name, ok)
 	}
-	if _, ok := BankHoliday(time.Date(2026, 9, 1, 9, 0, 0, 0, London)); ok {
+	if _, ok := BankHoliday(time.Date(2026, 9, 1, 9, 0, 0, 0, when.London())); ok {
 		t.Error("1 September 2026 is not a bank holiday")
 	}
 	// Late on 27 December 2026 in London is already the 28th in no zone
 	// but London's own: the date is London's.
-	if _, ok := BankHoliday(time.Date(2026, 12, 28, 0, 30, 0, 0, London)); !ok {
+	if _, ok := BankHoliday(time.Date(2026, 12, 28, 0, 30, 0, 0, when.London())); !ok {
 		t.Error("the small hours of 28 December 2026 (the Boxing Day substitute) are not a bank holiday")
 	}
 }
@@ -49,11 +51,11 @@ func TestBankHolidays(t *testing.T) {
 func TestWorkingDaysSkipBankHolidays(t *testing.T) {
 	c := Calendar{Days: []int{1, 2, 3, 4, 5}}
 	// Friday 28 August 2026; Monday 31 August is the summer bank holiday.
-	friday := time.Date(2026, 8, 28, 15, 0, 0, 0, London)
+	friday := time.Date(2026, 8, 28, 15, 0, 0, 0, when.London())
 	if got := c.AddWorkingDays(friday, 1); !got.Equal(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("one working day after Friday 28 August 2026 = %s, want Tuesday 1 September", got.Format(time.DateOnly))
 	}
-	if c.WorkingDay(time.Date(2026, 12, 25, 12, 0, 0, 0, London)) {
+	if c.WorkingDay(time.Date(2026, 12, 25, 12, 0, 0, 0, when.London())) {
 		t.Error("Christmas Day is a working day")
 	}
 }

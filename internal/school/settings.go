@@ -114,9 +114,6 @@ func (s Settings) ActiveCategories() []Category {
 	return out
 }
 
-// London is the time zone of school hours and term dates (when.London).
-var London = when.London()
-
 // Open reports whether the school is open at t: on a working day of its
 // calendar (a school day, not a bank holiday, in a term when it has term
 // dates) and within its hours.

@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/db"
 	"github.com/havenschools/haven/internal/db/dbtest"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -170,10 +171,10 @@ func TestTerms(t *testing.T) {
 	t.Run("the school is closed on a bank holiday, even in term", func(t *testing.T) {
 		s2 := st
 		s2.Terms = []Term{{Name: "Summer 2", StartsOn: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), EndsOn: time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC)}}
-		if s2.Open(time.Date(2026, 8, 31, 10, 0, 0, 0, London)) {
+		if s2.Open(time.Date(2026, 8, 31, 10, 0, 0, 0, when.London())) {
 			t.Error("open on the summer bank holiday")
 		}
-		if !s2.Open(time.Date(2026, 9, 1, 10, 0, 0, 0, London)) {
+		if !s2.Open(time.Date(2026, 9, 1, 10, 0, 0, 0, when.London())) {
 			t.Error("closed on the Tuesday after it")
 		}
 	})
@@ -256,7 +257,7 @@ func TestYearTerms(t *testing.T) {
 }
 
 func TestTermCover(t *testing.T) {
-	now := time.Date(2026, 12, 7, 10, 0, 0, 0, London)
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, when.London())
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 	if c := (Calendar{}).TermCover(now); !c.Missing || c.Current() {
 		t.Errorf("no terms: %+v", c)

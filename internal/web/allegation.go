@@ -77,7 +77,7 @@ func readAllegationForm(r *http.Request) (f allegation.Form, childQuery, action 
 		SubjectName:  v.Get(allegation.FieldSubjectName),
 		SubjectRole:  v.Get(allegation.FieldSubjectRole),
 		Account:      v.Get(allegation.FieldAccount),
-		Happened: allegation.DateParts{Day: v.Get(allegation.FieldHappened + "-day"), Month: v.Get(allegation.FieldHappened + "-month"),
+		Happened: when.DateParts{Day: v.Get(allegation.FieldHappened + "-day"), Month: v.Get(allegation.FieldHappened + "-month"),
 			Year: v.Get(allegation.FieldHappened + "-year")},
 		HappenedTime: v.Get(allegation.FieldHappenedTime),
 		Location:     v.Get(allegation.FieldLocation),
@@ -192,7 +192,7 @@ func (s *Server) renderAllegationOf(w http.ResponseWriter, r *http.Request, ref 
 	default:
 		v.CanHold = true
 	}
-	today := allegation.DatePartsOf(time.Now().In(when.London()))
+	today := when.DatePartsOf(time.Now().In(when.London()))
 	if v.LADO.On.Empty() && v.Problems[allegation.FieldLADOOn] == "" {
 		v.LADO.On = today
 	}
@@ -223,8 +223,8 @@ func (s *Server) allegationChange(w http.ResponseWriter, r *http.Request, anchor
 	return nil
 }
 
-func datePosted(r *http.Request, prefix string) allegation.DateParts {
-	return allegation.DateParts{Day: r.PostFormValue(prefix + "-day"), Month: r.PostFormValue(prefix + "-month"),
+func datePosted(r *http.Request, prefix string) when.DateParts {
+	return when.DateParts{Day: r.PostFormValue(prefix + "-day"), Month: r.PostFormValue(prefix + "-month"),
 		Year: r.PostFormValue(prefix + "-year")}
 }
 

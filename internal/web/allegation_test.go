@@ -13,6 +13,7 @@ import (
 	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/allegation"
 	"github.com/havenschools/haven/internal/apptest"
+	"github.com/havenschools/haven/internal/when"
 )
 
 var allegationRefRE = regexp.MustCompile(`A-\d{4}-\d{6}`)
@@ -251,7 +252,7 @@ func TestTheHeadPlacesALegalHoldOnAConcernAboutAnAdult(t *testing.T) {
 	s := newAdultsSite(t)
 	rc, err := allegation.NewService(s.DB.App, nil, s.URL).Submit(context.Background(), s.staff, allegation.Form{
 		SubmissionID: allegation.NewSubmissionID(), SubjectName: "Tom Teacher", SubjectRole: "Teacher",
-		Account: "Messaged a pupil from his own phone.", Happened: allegation.DateParts{Day: "2", Month: "11", Year: "2026"},
+		Account: "Messaged a pupil from his own phone.", Happened: when.DateParts{Day: "2", Month: "11", Year: "2026"},
 		Location: "Car park", Kind: string(allegation.HarmThreshold)})
 	if err != nil {
 		t.Fatal(err)

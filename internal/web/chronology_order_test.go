@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/when"
 )
 
@@ -28,7 +27,7 @@ func TestPrintedChronologyIsInTheOrderThingsWereDone(t *testing.T) {
 	expectRedirect(t, dsl.PostForm("/concerns/"+ref+"/decision", url.Values{"version": {"2"}, "outcome": {"social_care"},
 		"reason": {"Exploitation indicators"}, "parents": {"not_told"}, "parents_why_not": {"Risk of alerting the adult"},
 		"childs_wishes": {"Wants it to stop"}}), "/concerns/"+ref)
-	y := pupil.Today(time.Now()).AddDate(0, 0, -1)
+	y := when.Today(time.Now()).AddDate(0, 0, -1)
 	day := url.Values{"action_on-day": {fmt.Sprint(y.Day())}, "action_on-month": {fmt.Sprint(int(y.Month()))}, "action_on-year": {fmt.Sprint(y.Year())}}
 	with := func(v url.Values) url.Values {
 		for k, x := range day {

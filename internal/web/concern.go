@@ -114,14 +114,14 @@ func readConcernForm(r *http.Request) concernInput {
 	return in
 }
 
-func dateParts(v url.Values, prefix string) concern.DateParts {
-	return concern.DateParts{Day: v.Get(prefix + "-day"), Month: v.Get(prefix + "-month"), Year: v.Get(prefix + "-year")}
+func dateParts(v url.Values, prefix string) when.DateParts {
+	return when.DateParts{Day: v.Get(prefix + "-day"), Month: v.Get(prefix + "-month"), Year: v.Get(prefix + "-year")}
 }
 
 // newForm is a blank form: a fresh submission id, and today as the day the
 // concern came to the person's attention.
 func newForm() concern.Form {
-	return concern.Form{SubmissionID: concern.NewSubmissionID(), Seen: concern.DatePartsOf(when.Today(time.Now()))}
+	return concern.Form{SubmissionID: concern.NewSubmissionID(), Seen: when.DatePartsOf(when.Today(time.Now()))}
 }
 
 // handleConcernNew handles GET /concerns/new, the "Report a concern" form.

@@ -22,6 +22,7 @@ import (
 	"github.com/havenschools/haven/internal/concern"
 	"github.com/havenschools/haven/internal/mailtest"
 	"github.com/havenschools/haven/internal/pupil"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // concernSite is a school with a roll, a DSL, a deputy and two members of
@@ -80,7 +81,7 @@ func openForm(t *testing.T, c *apptest.Client) string {
 
 // filledForm is a complete form about child, as a browser posts it.
 func filledForm(submissionID string, child int64) url.Values {
-	today := pupil.Today(time.Now())
+	today := when.Today(time.Now())
 	yesterday := today.AddDate(0, 0, -1)
 	return url.Values{
 		"submission_id":  {submissionID},
@@ -195,7 +196,7 @@ func TestConcernFormKeepsWhatWasTyped(t *testing.T) {
 
 	v := filledForm(id, s.amara.ID)
 	v.Set("account", "")
-	tomorrow := pupil.Today(time.Now()).AddDate(0, 0, 1)
+	tomorrow := when.Today(time.Now()).AddDate(0, 0, 1)
 	v.Set("happened-day", fmt.Sprint(tomorrow.Day()))
 	v.Set("happened-month", fmt.Sprint(int(tomorrow.Month())))
 	v.Set("happened-year", fmt.Sprint(tomorrow.Year()))

@@ -35,7 +35,7 @@ func (s *Server) handleEncompassList(w http.ResponseWriter, r *http.Request) err
 // handleEncompassNew handles GET /encompass/new (?child= an id, from a
 // child's page).
 func (s *Server) handleEncompassNew(w http.ResponseWriter, r *http.Request) error {
-	f := encompass.Form{NotifiedOn: encompass.DatePartsOf(time.Now().In(when.London()))}
+	f := encompass.Form{NotifiedOn: when.DatePartsOf(time.Now().In(when.London()))}
 	f.ChildID, _ = strconv.ParseInt(r.URL.Query().Get("child"), 10, 64)
 	return s.renderEncompassNew(w, r, page.EncompassNew{Form: f}, http.StatusOK)
 }
@@ -79,8 +79,8 @@ func (s *Server) handleEncompassPost(w http.ResponseWriter, r *http.Request) err
 	}
 	by := actorFrom(r)
 	v := r.PostForm
-	date := func(prefix string) encompass.DateParts {
-		return encompass.DateParts{Day: v.Get(prefix + "-day"), Month: v.Get(prefix + "-month"), Year: v.Get(prefix + "-year")}
+	date := func(prefix string) when.DateParts {
+		return when.DateParts{Day: v.Get(prefix + "-day"), Month: v.Get(prefix + "-month"), Year: v.Get(prefix + "-year")}
 	}
 	f := encompass.Form{NotifiedOn: date(encompass.FieldNotifiedOn), IncidentOn: date(encompass.FieldIncidentOn),
 		PoliceRef: v.Get(encompass.FieldPoliceRef), Details: v.Get(encompass.FieldDetails), Support: v.Get(encompass.FieldSupport),

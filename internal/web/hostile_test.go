@@ -17,6 +17,7 @@ import (
 	"github.com/havenschools/haven/internal/mailtest"
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 )
 
 // Hostile input (issue 9): script, markup, SQL and right-to-left override
@@ -257,7 +258,7 @@ func TestInvalidAndFutureDatesAreRefused(t *testing.T) {
 	t.Parallel()
 	s := newConcernSite(t)
 	staff := s.staffClient(t, "sam@brookfield.test")
-	next := pupil.Today(time.Now()).AddDate(0, 0, 1)
+	next := when.Today(time.Now()).AddDate(0, 0, 1)
 	for _, tc := range []struct {
 		name             string
 		day, month, year string

@@ -61,7 +61,7 @@ func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) error {
 
 // optionalDate reads a date that may be left empty; a date typed wrong is
 // a problem for field.
-func optionalDate(p validate.Problems, field string, d concern.DateParts) time.Time {
+func optionalDate(p validate.Problems, field string, d when.DateParts) time.Time {
 	if d.Empty() {
 		return time.Time{}
 	}
@@ -361,7 +361,7 @@ func (s *Server) handleActionPage(w http.ResponseWriter, r *http.Request) error 
 	if _, err := s.currentVersion(r, ref); err != nil {
 		return err
 	}
-	f := concern.ActionForm{On: concern.DatePartsOf(when.Today(time.Now()))}
+	f := concern.ActionForm{On: when.DatePartsOf(when.Today(time.Now()))}
 	return render(w, r, http.StatusOK, page.ActionPage(page.ActionView{Ref: ref, Form: f}))
 }
 

@@ -52,7 +52,7 @@ func TestNoTimeLayoutsForPeopleOutsideThisPackage(t *testing.T) {
 func TestTheLayoutCheckFindsA24HourClock(t *testing.T) {
 	t.Parallel()
 	for _, line := range []string{
-		`{ t.In(school.London).Format("2 January 2006 at 15:04") }`,
+		`{ t.In(when.London()).Format("2 January 2006 at 15:04") }`,
 		`strings.ToLower(saved.Format("3:04PM"))`,
 		`created.Format("15:04 on Monday 2 January")`,
 	} {

@@ -11,6 +11,7 @@ import (
 	"github.com/havenschools/haven/internal/pupil"
 	"github.com/havenschools/haven/internal/school"
 	"github.com/havenschools/haven/internal/validate"
+	"github.com/havenschools/haven/internal/when"
 	"github.com/havenschools/haven/web/ui"
 )
 
@@ -148,7 +149,7 @@ type AllegationView struct {
 	Action   allegation.ActionForm
 	Outcome  allegation.OutcomeForm
 	NewKind  string
-	LeftOn   allegation.DateParts
+	LeftOn   when.DateParts
 	Review   string
 	Now      time.Time
 	// Hold is the record's legal hold, for its handler (CanHold); HoldReason

@@ -67,7 +67,7 @@ type FormChild struct {
 type NewChildForm struct {
 	FirstName string
 	LastName  string
-	DOB       concern.DateParts
+	DOB       when.DateParts
 	YearGroup string
 }
 

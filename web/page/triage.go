@@ -23,7 +23,7 @@ type QueueFilterForm struct {
 	Urgency   string
 	YearGroup string
 	Mine      bool
-	From, To  concern.DateParts
+	From, To  when.DateParts
 }
 
 // Query is the filters as a URL query (empty values left out).
@@ -41,7 +41,7 @@ func (f QueueFilterForm) Query() url.Values {
 	if f.Mine {
 		q.Set("mine", "1")
 	}
-	for prefix, d := range map[string]concern.DateParts{"from": f.From, "to": f.To} {
+	for prefix, d := range map[string]when.DateParts{"from": f.From, "to": f.To} {
 		set(prefix+"-day", d.Day)
 		set(prefix+"-month", d.Month)
 		set(prefix+"-year", d.Year)
