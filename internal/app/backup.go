@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/backup"
-	"github.com/havenschools/haven/internal/db"
 )
 
 func backupCmd(ctx context.Context, env Env, args []string) error {
@@ -32,22 +32,12 @@ func backupCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	d, err := openDatabase(ctx, cfg, env)
+	pool, d, closeDB, err := openPool(ctx, cfg, env, poolOptions{asOwner: true, maxConns: 2})
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	if d.cluster != nil {
-		if err := Migrate(ctx, d.ownerURL, env.Log); err != nil {
-			return err
-		}
-	}
-	pool, err := db.Open(ctx, d.ownerURL, 2)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	m, err := backup.Write(ctx, pool, d.ownerURL, pub, Version(), *out)
+	defer closeDB()
+	m, err := backup.Write(ctx, pool, operator("backup"), d.ownerURL, pub, Version(), *out)
 	if err != nil {
 		return err
 	}
@@ -89,16 +79,12 @@ func restoreCmd(ctx context.Context, env Env, args []string) error {
 				audit.KeyID(a.PublicKey), audit.KeyID(want))
 		}
 	}
-	d, err := openDatabase(ctx, cfg, env)
+	// As it is: an embedded default is not migrated first, so it is empty.
+	pool, d, closeDB, err := openPool(ctx, cfg, env, poolOptions{asOwner: true, maxConns: 2, asIs: true})
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	pool, err := db.Open(ctx, d.ownerURL, 2)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
+	defer closeDB()
 	if err := backup.EnsureEmpty(ctx, pool); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -128,5 +114,10 @@ func restoreCmd(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "audit verify: OK, %d chains, %d rows and %d checkpoints (%d from the backup file)\n",
 		len(rep.Chains), rep.Rows, rep.Checkpoints, len(a.Checkpoints))
-	return nil
+	return a.Restored(ctx, pool, operator("restore"))
+}
+
+// operator is the system acting from the command line, outside any school.
+func operator(command string) actor.Actor {
+	return actor.Actor{Role: actor.System, Source: cliSource(command)}
 }

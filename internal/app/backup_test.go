@@ -87,6 +87,17 @@ func TestBackupAndRestore(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT has_table_privilege('haven_app', 'concerns', 'SELECT')`).Scan(&granted); err != nil || !granted {
 		t.Errorf("the app role's grants were not restored: %v %v", granted, err)
 	}
+	// The restored deployment chain says the backup was taken (the dump holds
+	// that row) and that it was restored, by whom: the command line.
+	rows, _ := conn.Query(ctx, `SELECT action || ' ' || actor_role || ' ' || request_id FROM audit_events
+		WHERE school_id IS NULL AND action LIKE 'backup.%' ORDER BY seq`)
+	actions, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"backup.create system cli: haven backup", "backup.restore system cli: haven restore"}; !slices.Equal(actions, want) {
+		t.Errorf("the restored audit trail's backup rows are %q, want %q", actions, want)
+	}
 
 	// Into a database that is not empty: refused, and nothing changes.
 	if _, err := run(tgtVars, "restore", file); err == nil || !strings.Contains(err.Error(), "not empty") ||

@@ -51,6 +51,9 @@ type poolOptions struct {
 	// migrate migrates a configured database too; the embedded default,
 	// which may be brand new, is migrated always.
 	migrate bool
+	// asIs never migrates, not even the embedded default (haven restore
+	// needs the database empty).
+	asIs bool
 }
 
 // openPool is the one way a command opens Haven's database: openDatabase,
@@ -61,7 +64,7 @@ func openPool(ctx context.Context, cfg Config, env Env, o poolOptions) (pool *pg
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if o.migrate || d.cluster != nil {
+	if !o.asIs && (o.migrate || d.cluster != nil) {
 		if err := Migrate(ctx, d.ownerURL, env.Log); err != nil {
 			d.close()
 			return nil, nil, nil, err

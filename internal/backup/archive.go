@@ -15,15 +15,21 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/havenschools/haven/internal/actor"
 	"github.com/havenschools/haven/internal/audit"
 	"github.com/havenschools/haven/internal/db"
 )
 
-// Write backs up the database at ownerURL into a new file at path: q is
-// connected there as the owning role, pub is the audit checkpoint key's
-// public half. The file appears only once it is complete (readable by its
-// owner only: it holds every school's records).
-func Write(ctx context.Context, q db.Querier, ownerURL string, pub ed25519.PublicKey, havenVersion, path string) (Manifest, error) {
+// Write backs up the database at ownerURL into a new file at path, for by
+// (the system, from the command line): q is connected there as the owning
+// role, pub is the audit checkpoint key's public half. The backup is
+// audited as backup.create in the deployment's chain before the dump, so the
+// dump itself records that it was taken. The file appears only once it is
+// complete (readable by its owner only: it holds every school's records).
+func Write(ctx context.Context, q *pgxpool.Pool, by actor.Actor, ownerURL string, pub ed25519.PublicKey, havenVersion, path string) (Manifest, error) {
 	dir, err := os.MkdirTemp("", "haven-backup-")
 	if err != nil {
 		return Manifest{}, fmt.Errorf("backup: %w", err)
@@ -42,6 +48,13 @@ func Write(ctx context.Context, q db.Querier, ownerURL string, pub ed25519.Publi
 	key, err := audit.PublicKeyPEM(pub)
 	if err != nil {
 		return Manifest{}, err
+	}
+	err = db.InTx(ctx, q, by, func(tx pgx.Tx) error {
+		return audit.Record(ctx, tx, by, audit.Event{Action: "backup.create",
+			Details: map[string]any{"haven_version": havenVersion, "checkpoints": m.Checkpoints}})
+	})
+	if err != nil {
+		return Manifest{}, fmt.Errorf("backup: %w", err)
 	}
 	dump := filepath.Join(dir, DumpName)
 	// pg_dump reads everything in one snapshot: the dump is consistent.
@@ -254,6 +267,16 @@ func (a *Archive) Restore(ctx context.Context, ownerURL string) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	return nil
+}
+
+// Restored audits, in the deployment's chain of the database q is connected
+// to, that by restored it from this backup: call it once the restored audit
+// trail has verified.
+func (a *Archive) Restored(ctx context.Context, q *pgxpool.Pool, by actor.Actor) error {
+	return db.InTx(ctx, q, by, func(tx pgx.Tx) error {
+		return audit.Record(ctx, tx, by, audit.Event{Action: "backup.restore", Details: map[string]any{
+			"created": a.Manifest.Created.Format(time.RFC3339), "haven_version": a.Manifest.HavenVersion}})
+	})
 }
 
 // Close removes the unpacked members.
